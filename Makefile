@@ -1,0 +1,65 @@
+# Every target sets itself up: a .venv with the project installed, and the Debian packages of
+# Prometheus, Alertmanager and the exporters when they are missing and apt is usable.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+OBS := $(PY) -m observability.cli
+HOST ?= 127.0.0.1
+PORT ?= 8080
+DEBIAN_TOOLS := prometheus prometheus-alertmanager prometheus-node-exporter prometheus-postgres-exporter
+TOOL_BINARIES := prometheus promtool prometheus-alertmanager amtool prometheus-node-exporter prometheus-postgres-exporter
+
+.PHONY: run test dashboards alerts generate check lint bench demo tools venv clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -U pip
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+venv: $(STAMP)
+
+tools:
+	@missing=""; for b in $(TOOL_BINARIES); do command -v $$b >/dev/null 2>&1 || missing="$$missing $$b"; done; \
+	if [ -n "$$missing" ]; then \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Debian packages for:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(DEBIAN_TOOLS) >/dev/null; \
+	  else echo "missing:$$missing (install: apt-get install $(DEBIAN_TOOLS))" >&2; exit 1; fi; \
+	fi
+
+run: $(STAMP)
+	$(OBS) serve --host $(HOST) --port $(PORT)
+
+test: $(STAMP) tools
+	$(PY) -m ruff check .
+	$(PY) -m mypy
+	$(PY) -m pytest -q
+
+dashboards: $(STAMP)
+	$(OBS) generate dashboards
+
+alerts: $(STAMP)
+	$(OBS) generate alerts
+
+generate: $(STAMP)
+	$(OBS) generate all
+
+check: $(STAMP) tools
+	$(OBS) check
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
+
+bench: $(STAMP) tools
+	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+demo: $(STAMP) tools
+	$(OBS) demo
+
+clean:
+	rm -rf var/ .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Observability as code and incident response for the job-processing platform."""

@@ -1,0 +1,39 @@
+"""Every label name used across metrics, rules and dashboards, defined once."""
+
+# Target labels attached by Prometheus.
+JOB = "job"
+INSTANCE = "instance"
+
+# Routing labels every alert carries.
+SERVICE = "service"
+TEAM = "team"
+SEVERITY = "severity"
+SLO = "slo"
+
+# Instrumentation labels.
+METHOD = "method"
+ROUTE = "route"  # the route template (/jobs/{job_id}), never the raw path
+STATUS = "status"  # HTTP status code as a string
+JOB_TYPE = "job_type"
+OUTCOME = "outcome"
+DEPENDENCY = "dependency"
+WORKER = "worker"
+QUEUE = "queue"
+POOL = "pool"
+STATE = "state"
+CODE = "code"
+REASON = "reason"
+CHANNEL = "channel"
+STEP = "step"
+
+# Values of the severity label (monitoring-mixin convention).
+CRITICAL = "critical"  # pages a human now
+WARNING = "warning"  # a ticket, looked at in working hours
+INFO = "info"
+SEVERITIES = (CRITICAL, WARNING, INFO)
+
+# Values of the outcome label.
+SUCCESS = "success"
+FAILURE = "failure"
+RETRY = "retry"
+TIMEOUT = "timeout"

@@ -1,0 +1,5 @@
+import sys
+
+from observability.cli import main
+
+sys.exit(main())

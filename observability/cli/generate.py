@@ -1,0 +1,49 @@
+"""`obs generate`: write dashboards/generated/*.json and alerts/generated/*.rules.yml."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from observability.paths import repo_root
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "generate",
+        help="generate dashboards and alert rules from the catalog",
+        description="Render Grafana dashboards (grafanalib) and Prometheus rule files from the catalog "
+        "and write them under dashboards/generated/ and alerts/generated/.",
+    )
+    parser.add_argument("what", nargs="?", choices=("dashboards", "alerts", "all"), default="all")
+    parser.add_argument(
+        "--profile",
+        default="production",
+        help="alert profile: 'production' (committed) or 'fast' (short windows for live tests)",
+    )
+    parser.add_argument(
+        "--out", type=Path, help="write into this directory instead of the repository (e.g. the fast profile)"
+    )
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from observability.ascode import output
+
+    started = time.perf_counter()
+    root = repo_root()
+    target = args.out or root
+    written: list[Path] = []
+    if args.what in ("dashboards", "all"):
+        from observability.ascode.dashboards import render_dashboards
+
+        written += output.write(render_dashboards(root), target)
+    if args.what in ("alerts", "all"):
+        from observability.ascode.rules import render_rules
+
+        written += output.write(render_rules(root, profile=args.profile), target)
+    for path in written:
+        print(f"wrote {path}")
+    print(f"generated {args.what} in {time.perf_counter() - started:.2f}s ({len(written)} files changed)")
+    return 0
