@@ -1,0 +1,66 @@
+"""Settings from the environment (prefix OBS_), documented once here.
+
+Every secret also accepts `<NAME>_FILE`, a path whose content is the value. A bad setting fails at
+start with one line naming it (see `load_settings`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from observability.paths import repo_root
+
+SECRET_FIELDS = ("webhook_token", "slack_bot_token", "slack_signing_secret")
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{repo_root() / 'var' / 'obs.db'}"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="OBS_", extra="ignore")
+
+    database_url: str = Field(default_factory=default_database_url, description="SQLAlchemy URL")
+    webhook_token: SecretStr | None = Field(None, description="bearer token Alertmanager must send")
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_api_url: str | None = Field(None, description="Slack Web API base URL (a fake in tests)")
+    public_url: str = Field("http://127.0.0.1:8080", description="where people reach this service")
+    grafana_url: str = Field("http://127.0.0.1:3000", description="Grafana base URL for dashboard links")
+    prometheus_url: str | None = None
+    alertmanager_url: str | None = Field(None, description="to fetch truncated alerts")
+    content_root: Path = Field(default_factory=repo_root, description="repository with runbooks/, incident/")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_secret_files(cls, values: dict[str, object]) -> dict[str, object]:
+        import os
+
+        for name in SECRET_FIELDS:
+            path = os.environ.get(f"OBS_{name.upper()}_FILE")
+            if path and not values.get(name):
+                try:
+                    values[name] = Path(path).read_text(encoding="utf-8").strip()
+                except OSError as exc:
+                    raise ValueError(f"OBS_{name.upper()}_FILE={path}: cannot read: {exc.strerror}") from exc
+        return values
+
+
+class SettingsError(Exception):
+    """A setting is invalid; the message is one line naming it."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment, or SettingsError with one line naming the bad setting."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        message = str(first["msg"]).removeprefix("Value error, ")
+        if not first["loc"]:
+            raise SettingsError(f"invalid setting: {message}") from None
+        name = "OBS_" + "_".join(str(part) for part in first["loc"]).upper()
+        raise SettingsError(f"invalid setting {name}: {message}") from None
