@@ -31,6 +31,7 @@ CRITICAL = "critical"  # pages a human now
 WARNING = "warning"  # a ticket, looked at in working hours
 INFO = "info"
 SEVERITIES = (CRITICAL, WARNING, INFO)
+NONE = "none"  # the Watchdog's only (kube-prometheus): routed to the dead-man's switch, never paged
 
 # Values of the outcome label.
 SUCCESS = "success"
