@@ -19,12 +19,19 @@ NODE_MEMORY_MEMAVAILABLE_BYTES = "node_memory_MemAvailable_bytes"
 NODE_MEMORY_MEMTOTAL_BYTES = "node_memory_MemTotal_bytes"
 NODE_VMSTAT_PGMAJFAULT = "node_vmstat_pgmajfault"
 NODE_DISK_IO_TIME_SECONDS_TOTAL = "node_disk_io_time_seconds_total"
+NODE_DISK_IO_TIME_WEIGHTED_SECONDS_TOTAL = "node_disk_io_time_weighted_seconds_total"
 NODE_DISK_READ_BYTES_TOTAL = "node_disk_read_bytes_total"
 NODE_DISK_WRITTEN_BYTES_TOTAL = "node_disk_written_bytes_total"
 NODE_NETWORK_RECEIVE_BYTES_TOTAL = "node_network_receive_bytes_total"
 NODE_NETWORK_TRANSMIT_BYTES_TOTAL = "node_network_transmit_bytes_total"
 NODE_NETWORK_RECEIVE_ERRS_TOTAL = "node_network_receive_errs_total"
 NODE_NETWORK_TRANSMIT_ERRS_TOTAL = "node_network_transmit_errs_total"
+NODE_NETWORK_RECEIVE_DROP_TOTAL = "node_network_receive_drop_total"
+NODE_NETWORK_TRANSMIT_DROP_TOTAL = "node_network_transmit_drop_total"
+# Pressure stall information (Linux PSI); absent on kernels without it.
+NODE_PRESSURE_CPU_WAITING_SECONDS_TOTAL = "node_pressure_cpu_waiting_seconds_total"
+NODE_PRESSURE_MEMORY_WAITING_SECONDS_TOTAL = "node_pressure_memory_waiting_seconds_total"
+NODE_PRESSURE_IO_WAITING_SECONDS_TOTAL = "node_pressure_io_waiting_seconds_total"
 NODE_FILESYSTEM_AVAIL_BYTES = "node_filesystem_avail_bytes"
 NODE_FILESYSTEM_SIZE_BYTES = "node_filesystem_size_bytes"
 NODE_FILESYSTEM_READONLY = "node_filesystem_readonly"
@@ -41,6 +48,8 @@ PG_STAT_DATABASE_NUMBACKENDS = "pg_stat_database_numbackends"
 PG_LOCKS_COUNT = "pg_locks_count"
 PG_DATABASE_SIZE_BYTES = "pg_database_size_bytes"
 PG_REPLICATION_LAG = "pg_replication_lag"
+# On a primary, bytes of WAL each standby has yet to replay (one series per standby).
+PG_STAT_REPLICATION_PG_WAL_LSN_DIFF = "pg_stat_replication_pg_wal_lsn_diff"
 PG_VECTOR_INDEX_SIZE_BYTES = "pg_vector_index_size_bytes"
 
 NODE_EXPORTER = (
@@ -52,12 +61,18 @@ NODE_EXPORTER = (
     NODE_MEMORY_MEMTOTAL_BYTES,
     NODE_VMSTAT_PGMAJFAULT,
     NODE_DISK_IO_TIME_SECONDS_TOTAL,
+    NODE_DISK_IO_TIME_WEIGHTED_SECONDS_TOTAL,
     NODE_DISK_READ_BYTES_TOTAL,
     NODE_DISK_WRITTEN_BYTES_TOTAL,
     NODE_NETWORK_RECEIVE_BYTES_TOTAL,
     NODE_NETWORK_TRANSMIT_BYTES_TOTAL,
     NODE_NETWORK_RECEIVE_ERRS_TOTAL,
     NODE_NETWORK_TRANSMIT_ERRS_TOTAL,
+    NODE_NETWORK_RECEIVE_DROP_TOTAL,
+    NODE_NETWORK_TRANSMIT_DROP_TOTAL,
+    NODE_PRESSURE_CPU_WAITING_SECONDS_TOTAL,
+    NODE_PRESSURE_MEMORY_WAITING_SECONDS_TOTAL,
+    NODE_PRESSURE_IO_WAITING_SECONDS_TOTAL,
     NODE_FILESYSTEM_AVAIL_BYTES,
     NODE_FILESYSTEM_SIZE_BYTES,
     NODE_FILESYSTEM_READONLY,
@@ -77,6 +92,7 @@ POSTGRES_EXPORTER = (
     PG_LOCKS_COUNT,
     PG_DATABASE_SIZE_BYTES,
     PG_REPLICATION_LAG,
+    PG_STAT_REPLICATION_PG_WAL_LSN_DIFF,
     PG_VECTOR_INDEX_SIZE_BYTES,
 )
 

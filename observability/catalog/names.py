@@ -26,6 +26,15 @@ REASON = "reason"
 CHANNEL = "channel"
 STEP = "step"
 
+# Labels of histogram buckets and of third-party exporters (node_exporter, postgres_exporter).
+LE = "le"
+DATNAME = "datname"
+MODE = "mode"  # CPU mode (node_exporter) or lock mode (postgres_exporter)
+DEVICE = "device"
+MOUNTPOINT = "mountpoint"
+FSTYPE = "fstype"
+APPLICATION_NAME = "application_name"
+
 # Values of the severity label (monitoring-mixin convention).
 CRITICAL = "critical"  # pages a human now
 WARNING = "warning"  # a ticket, looked at in working hours
