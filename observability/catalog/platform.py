@@ -209,12 +209,17 @@ WATCHDOG_LAST_SEEN = Metric(
 )
 
 # Metrics every prometheus-client process exports on its own.
+PROCESS_CPU = Metric("process_cpu_seconds_total", C, "CPU time used by the process.")
+PROCESS_RESIDENT_MEMORY = Metric("process_resident_memory_bytes", G, "Resident memory of the process.")
+PROCESS_OPEN_FDS = Metric("process_open_fds", G, "Open file descriptors.")
+PROCESS_MAX_FDS = Metric("process_max_fds", G, "Limit on open file descriptors.")
+PROCESS_START_TIME = Metric("process_start_time_seconds", G, "Unix time the process started.")
 PROCESS_METRICS = (
-    Metric("process_cpu_seconds_total", C, "CPU time used by the process."),
-    Metric("process_resident_memory_bytes", G, "Resident memory of the process."),
-    Metric("process_open_fds", G, "Open file descriptors."),
-    Metric("process_max_fds", G, "Limit on open file descriptors."),
-    Metric("process_start_time_seconds", G, "Unix time the process started."),
+    PROCESS_CPU,
+    PROCESS_RESIDENT_MEMORY,
+    PROCESS_OPEN_FDS,
+    PROCESS_MAX_FDS,
+    PROCESS_START_TIME,
 )
 
 API_METRICS = (
