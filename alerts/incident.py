@@ -1,0 +1,84 @@
+"""Alerts on this incident-response service itself, plus the always-firing Watchdog."""
+
+from observability.ascode.rules import AlertRule, regex, series
+from observability.catalog import exporters, names, platform
+
+INCIDENT = platform.INCIDENT
+UP = series(exporters.UP, job=INCIDENT.job)
+WEBHOOKS = series(platform.WEBHOOK_REQUESTS, job=INCIDENT.job)
+WEBHOOK_ERRORS = series(platform.WEBHOOK_REQUESTS, job=INCIDENT.job, code=regex("5.."))
+OUTBOX_OLDEST_AGE = series(platform.OUTBOX_OLDEST_AGE, job=INCIDENT.job)
+FAILED_NOTIFICATIONS = series(platform.NOTIFICATIONS, job=INCIDENT.job, outcome=names.FAILURE)
+
+RULES = [
+    AlertRule(
+        name="IncidentServiceDown",
+        expr=f"{UP} == 0 or absent({UP})",
+        for_="2m",
+        severity=names.CRITICAL,
+        service=INCIDENT,
+        summary="The incident-response service is down or cannot be scraped.",
+        description=(
+            "Prometheus cannot scrape the incident service (job {{ $labels.job }}"
+            "{{ with $labels.instance }}, instance {{ . }}{{ end }}) for 2 minutes: Alertmanager "
+            "notifications are not turned into incidents or pages."
+        ),
+        runbook="incident-service",
+    ),
+    AlertRule(
+        name="IncidentServiceWebhookErrors",
+        expr=f"""
+            sum by (job) (rate({WEBHOOK_ERRORS}[10m]))
+            /
+            sum by (job) (rate({WEBHOOKS}[10m]))
+            > 0.05
+        """,
+        for_="5m",
+        severity=names.CRITICAL,
+        service=INCIDENT,
+        summary="The Alertmanager webhook is answering with server errors.",
+        description=(
+            "{{ $value | humanizePercentage }} of Alertmanager webhook requests to {{ $labels.job }} "
+            "answered 5xx over the last 10 minutes (threshold 5%): Alertmanager keeps retrying and "
+            "incidents are late or missing."
+        ),
+        runbook="incident-service",
+    ),
+    AlertRule(
+        name="IncidentServiceOutboxBacklog",
+        expr=f"max by (job) ({OUTBOX_OLDEST_AGE}) > 300",
+        for_="2m",
+        severity=names.WARNING,
+        service=INCIDENT,
+        summary="Notifications are stuck in the outbox.",
+        description=(
+            "The oldest notification in the outbox of {{ $labels.job }} has waited "
+            "{{ $value | humanizeDuration }} (threshold 5m): Slack is failing or rate-limiting us."
+        ),
+        runbook="incident-service",
+    ),
+    AlertRule(
+        name="IncidentServiceNotificationFailures",
+        expr=f"sum by (job) (increase({FAILED_NOTIFICATIONS}[15m])) > 0",
+        severity=names.WARNING,
+        service=INCIDENT,
+        summary="Notifications were given up on after their last retry.",
+        description=(
+            "{{ $labels.job }} gave up on about {{ $value | humanize }} notifications over the last "
+            "15 minutes: someone was not told about an incident."
+        ),
+        runbook="incident-service",
+    ),
+    AlertRule(
+        name="Watchdog",
+        expr="vector(1)",
+        severity=names.NONE,
+        service=INCIDENT,
+        summary="The alerting pipeline is alive (this alert always fires).",
+        description=(
+            "Always firing{{ with $labels.prometheus }} on {{ . }}{{ end }}, so that its absence at the "
+            "dead-man's switch means Prometheus, Alertmanager or the incident service's webhook is broken."
+        ),
+        runbook="watchdog",
+    ),
+]

@@ -1,0 +1,70 @@
+"""Generator profiles: where links point, and how time is compressed for live tests."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+
+from .durations import DURATION_PATTERN, format_duration, parse_duration
+
+# A range selector `[5m]` or the range of a subquery `[1h:` in PromQL.
+_RANGE = re.compile(r"\[(" + DURATION_PATTERN + r")(?=[\]:])")
+
+
+@dataclass(frozen=True)
+class Profile:
+    """How rules are rendered: link bases, and a factor applied to every range and `for`."""
+
+    name: str
+    runbook_base_url: str = "http://127.0.0.1:8080/runbooks"
+    grafana_base_url: str = "http://127.0.0.1:3000"
+    time_scale: Fraction = Fraction(1)
+    min_range_seconds: int = 1  # a rate() needs at least two scrapes inside its range
+    min_for_seconds: int = 0
+
+    def runbook_url(self, slug: str) -> str:
+        return f"{self.runbook_base_url.rstrip('/')}/{slug}"
+
+    def dashboard_url(self, uid: str) -> str:
+        return f"{self.grafana_base_url.rstrip('/')}/d/{uid}"
+
+    def range(self, duration: str) -> str:
+        """A range selector's duration under this profile."""
+        return self._scaled(duration, self.min_range_seconds)
+
+    def for_duration(self, duration: str) -> str:
+        """An alert's `for` under this profile ("0s" stays "0s")."""
+        if parse_duration(duration) == 0:
+            return "0s"
+        return self._scaled(duration, max(self.min_for_seconds, 1))
+
+    def expr(self, promql: str) -> str:
+        """`promql` with every range selector scaled; names of recorded series are left alone."""
+        if self.time_scale == 1:
+            return promql
+        return _RANGE.sub(lambda match: "[" + self.range(match.group(1)), promql)
+
+    def _scaled(self, duration: str, floor: int) -> str:
+        seconds = parse_duration(duration)
+        if self.time_scale == 1:
+            return format_duration(seconds)
+        return format_duration(max(floor, round(seconds * self.time_scale)))
+
+
+PRODUCTION = Profile("production")
+# One production minute becomes one second: with 1 s scrape and evaluation intervals a live test
+# sees a page-level burn-rate alert (1h/5m windows, for 2m) fire within a few seconds. Alert names,
+# labels, recorded series names and thresholds are the production ones, so routing and
+# dashboards work unchanged against it; absolute thresholds in seconds (heartbeat age, oldest
+# job) are not compressed.
+FAST = Profile("fast", time_scale=Fraction(1, 60), min_range_seconds=5, min_for_seconds=1)
+
+PROFILES = {profile.name: profile for profile in (PRODUCTION, FAST)}
+
+
+def profile_named(name: str) -> Profile:
+    try:
+        return PROFILES[name]
+    except KeyError:
+        raise ValueError(f"unknown alert profile {name!r}; choose one of {', '.join(PROFILES)}") from None

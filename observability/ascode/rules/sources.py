@@ -1,0 +1,59 @@
+"""Load the alert definitions SREs edit: `alerts/<group>.py`, each exposing `RULES`."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+from .model import AlertRule, RuleGroup
+
+ALERTS_DIR = Path("alerts")
+RESERVED_GROUPS = ("slo",)  # alerts/generated/slo.rules.yml comes from the catalog's SLOs
+
+
+class AlertSourceError(ValueError):
+    """An alert definition file that cannot be turned into rules; the message names the file."""
+
+
+def alert_sources(root: Path) -> list[Path]:
+    """The definition files, in name order (files starting with `_` are private modules)."""
+    return sorted(path for path in (root / ALERTS_DIR).glob("*.py") if not path.name.startswith("_"))
+
+
+def load_alert_groups(root: Path) -> list[RuleGroup]:
+    """One rule group per definition file, named after it."""
+    groups = []
+    seen: dict[str, Path] = {}
+    for path in alert_sources(root):
+        relative = path.relative_to(root)
+        if path.stem in RESERVED_GROUPS:
+            raise AlertSourceError(f"{relative}: the name {path.stem!r} is reserved for generated SLO rules")
+        rules = _rules_of(path, relative)
+        for rule in rules:
+            if rule.name in seen:
+                raise AlertSourceError(f"{relative}: alert {rule.name} is also defined in {seen[rule.name]}")
+            seen[rule.name] = relative
+        groups.append(RuleGroup(path.stem, tuple(rules)))
+    return groups
+
+
+def _rules_of(path: Path, relative: Path) -> list[AlertRule]:
+    module_name = f"_obs_alerts_{path.stem}"
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None or spec.loader is None:
+        raise AlertSourceError(f"{relative}: not a loadable Python file")
+    module = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:  # the SRE's file: report where, whatever went wrong
+        raise AlertSourceError(f"{relative}: {type(exc).__name__}: {exc}") from exc
+    finally:
+        sys.modules.pop(module_name, None)
+    rules = getattr(module, "RULES", None)
+    if not isinstance(rules, list | tuple) or not rules:
+        raise AlertSourceError(f"{relative}: must define RULES, a non-empty list of AlertRule")
+    for rule in rules:
+        if not isinstance(rule, AlertRule):
+            raise AlertSourceError(f"{relative}: RULES holds {rule!r}, which is not an AlertRule")
+    return list(rules)
