@@ -1,0 +1,83 @@
+"""Render what the generators would write for a repository, naming the source file when one fails."""
+
+from __future__ import annotations
+
+import os
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from observability.ascode.output import Rendered
+
+from .content import DASHBOARDS_DIR, RULES_DIR
+from .problem import Problem
+
+PRODUCTION_PROFILE = "production"
+
+
+@dataclass
+class Renders:
+    """Fresh renders by output folder; a folder whose generator failed is absent and has a problem."""
+
+    by_folder: dict[Path, Rendered] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+
+@contextmanager
+def repository(root: Path) -> Iterator[None]:
+    """Make `observability.paths.repo_root()` answer `root` while the generators run."""
+    previous = os.environ.get("OBS_REPO_ROOT")
+    os.environ["OBS_REPO_ROOT"] = str(root)
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("OBS_REPO_ROOT", None)
+        else:
+            os.environ["OBS_REPO_ROOT"] = previous
+
+
+def render_all(root: Path) -> Renders:
+    """Dashboards and production alert rules as the generators produce them from `root`."""
+    from observability.ascode.dashboards import render_dashboards
+    from observability.ascode.rules import render_rules
+
+    generators: dict[Path, Callable[[], Rendered]] = {
+        DASHBOARDS_DIR: lambda: render_dashboards(root),
+        RULES_DIR: lambda: render_rules(root, profile=PRODUCTION_PROFILE),
+    }
+    renders = Renders()
+    with repository(root):
+        for folder, generate in generators.items():
+            try:
+                renders.by_folder[folder] = dict(generate())
+            except Exception as exc:  # any error in content code is a finding, not a crash of the lint
+                renders.problems.append(_render_problem(root, folder, exc))
+    return renders
+
+
+def committed(root: Path, folder: Path) -> Rendered:
+    """The files committed in a generated folder, as if rendered (used when the generator fails)."""
+    return {
+        path.relative_to(root): path.read_text(encoding="utf-8")
+        for path in sorted((root / folder).glob("*"))
+        if path.is_file()
+    }
+
+
+def _render_problem(root: Path, folder: Path, exc: Exception) -> Problem:
+    """Name the deepest frame inside the repository's content (e.g. dashboards/api.dashboard.py:12)."""
+    where = folder.parent.as_posix()
+    resolved_root = root.resolve()
+    for frame in traceback.extract_tb(exc.__traceback__):
+        path = Path(frame.filename).resolve()
+        if path.is_relative_to(resolved_root) and not path.is_relative_to(resolved_root / "observability"):
+            where = f"{path.relative_to(resolved_root).as_posix()}:{frame.lineno}"
+    return Problem(
+        where,
+        "generator",
+        f"{folder.parent.as_posix()} could not be generated: {type(exc).__name__}: {exc}",
+        "".join(traceback.format_exception(exc)).rstrip(),
+    )
