@@ -41,8 +41,8 @@ def check_alert_test_coverage(alerts: Iterable[Rule], root: Path) -> list[Proble
                 Problem(
                     alert.file,
                     alert.name,
-                    f"no promtool test in {TESTS_DIR}/ where it {' or '.join(missing)}"
-                    " (every alert is tested both ways)",
+                    f"the promtool tests in {TESTS_DIR}/ lack a case where it "
+                    + " and one where it ".join(missing),
                 )
             )
     return problems

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -15,6 +16,8 @@ from .content import DASHBOARDS_DIR, RULES_DIR
 from .problem import Problem
 
 PRODUCTION_PROFILE = "production"
+_NAMED_FILE = re.compile(r"^(?P<path>[^\s:]+\.(?:py|json|ya?ml|md)): (?P<message>.+)$", re.DOTALL)
+_TRACEBACK_LINES = 12
 
 
 @dataclass
@@ -68,16 +71,29 @@ def committed(root: Path, folder: Path) -> Rendered:
 
 
 def _render_problem(root: Path, folder: Path, exc: Exception) -> Problem:
-    """Name the deepest frame inside the repository's content (e.g. dashboards/api.dashboard.py:12)."""
-    where = folder.parent.as_posix()
+    """Name the content file at fault: from the generator's message, else the deepest frame in it."""
+    generated = folder.parent.as_posix()
+    message = f"{generated} could not be generated: {type(exc).__name__}: {exc}"
+    if isinstance(exc, ValueError) and (match := _NAMED_FILE.match(str(exc))):
+        # The generators' own errors (DashboardDefinitionError, AlertSourceError) start with the file.
+        return Problem(_relative(match["path"], root), "generator", match["message"])
+    where = generated
     resolved_root = root.resolve()
-    for frame in traceback.extract_tb(exc.__traceback__):
-        path = Path(frame.filename).resolve()
-        if path.is_relative_to(resolved_root) and not path.is_relative_to(resolved_root / "observability"):
-            where = f"{path.relative_to(resolved_root).as_posix()}:{frame.lineno}"
-    return Problem(
-        where,
-        "generator",
-        f"{folder.parent.as_posix()} could not be generated: {type(exc).__name__}: {exc}",
-        "".join(traceback.format_exception(exc)).rstrip(),
-    )
+    cause: BaseException | None = exc
+    while cause is not None:
+        for frame in traceback.extract_tb(cause.__traceback__):
+            path = Path(frame.filename).resolve()
+            if path.is_relative_to(resolved_root) and not path.is_relative_to(
+                resolved_root / "observability"
+            ):
+                where = f"{path.relative_to(resolved_root).as_posix()}:{frame.lineno}"
+        cause = cause.__cause__
+    detail = "".join(traceback.format_exception(exc)).rstrip().splitlines()[-_TRACEBACK_LINES:]
+    return Problem(where, "generator", message, "\n".join(detail))
+
+
+def _relative(path: str, root: Path) -> str:
+    candidate = Path(path)
+    if candidate.is_absolute() and candidate.resolve().is_relative_to(root.resolve()):
+        return candidate.resolve().relative_to(root.resolve()).as_posix()
+    return path
