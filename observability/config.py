@@ -33,6 +33,19 @@ class Settings(BaseSettings):
     prometheus_url: str | None = None
     alertmanager_url: str | None = Field(None, description="to fetch truncated alerts")
     content_root: Path = Field(default_factory=repo_root, description="repository with runbooks/, incident/")
+    escalation_matrix: Path | None = Field(
+        None,
+        description="the escalation matrix: a directory with people.yml, rotations.yml and escalation.yml, "
+        "or one YAML file with all three sections (default: <content_root>/incident)",
+    )
+    escalation_tick_seconds: float = Field(
+        1.0, gt=0, le=60, description="how often the escalation engine looks for due steps"
+    )
+
+    @property
+    def matrix_path(self) -> Path:
+        """Where the escalation matrix is read from."""
+        return self.escalation_matrix or self.content_root / "incident"
 
     @model_validator(mode="before")
     @classmethod

@@ -1,0 +1,125 @@
+"""The escalation engine: fire due steps now (`tick`), or keep doing it on an APScheduler job.
+
+Every replica runs one. The job runs about once a second; within a run it sleeps until the next
+pending step is due (up to the next run), so steps fire close to their due time instead of up to
+a whole tick late.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy.orm import Session, sessionmaker
+
+from observability.escalation import steps
+from observability.escalation.firing import fire_due_steps
+from observability.escalation.matrix import Matrix
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+DEFAULT_BATCH = 100
+# When a step is due but another replica holds it, look again this soon rather than spin.
+BUSY_RETRY_SECONDS = 0.01
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def worker_name() -> str:
+    """A name for this replica's engine, stamped on the steps it fires."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+class EscalationEngine:
+    """Fires due steps in short transactions of at most `batch` steps each."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        matrix: Matrix | Callable[[], Matrix],
+        *,
+        clock: Clock = utc_now,
+        worker: str | None = None,
+        batch: int = DEFAULT_BATCH,
+    ) -> None:
+        self.sessions = sessions
+        self._matrix = matrix
+        self.clock = clock
+        self.worker = worker or worker_name()
+        self.batch = batch
+
+    @property
+    def matrix(self) -> Matrix:
+        return self._matrix if isinstance(self._matrix, Matrix) else self._matrix()
+
+    def tick(self, now: datetime | None = None) -> int:
+        """Fire every step due at `now` (default: the clock); how many fired."""
+        now = now or self.clock()
+        fired = 0
+        while True:
+            with self.sessions.begin() as session:
+                count = fire_due_steps(
+                    session, self.matrix, now=now, worker=self.worker, limit=self.batch, clock=self.clock
+                )
+            fired += count
+            if count < self.batch:
+                return fired
+
+    def next_due_at(self) -> datetime | None:
+        with self.sessions() as session:
+            return steps.next_due_at(session)
+
+    def run_for(self, seconds: float) -> None:
+        """Fire steps as they fall due for `seconds` (the body of one scheduler run)."""
+        deadline = time.monotonic() + seconds
+        while True:
+            self.tick()
+            due = self.next_due_at()
+            remaining = deadline - time.monotonic()
+            if due is None or remaining <= 0:
+                return
+            wait = (due - self.clock()).total_seconds()
+            if wait >= remaining:
+                return
+            time.sleep(max(wait, BUSY_RETRY_SECONDS))
+
+
+class EscalationScheduler:
+    """A BackgroundScheduler running `engine.run_for(interval)` every `interval` seconds."""
+
+    def __init__(self, engine: EscalationEngine, *, interval: float = 1.0) -> None:
+        self.engine = engine
+        self.interval = interval
+        self._scheduler = BackgroundScheduler(timezone=UTC)
+        self._scheduler.add_job(
+            self._run,
+            "interval",
+            seconds=interval,
+            id="escalation-tick",
+            max_instances=1,
+            coalesce=True,
+            next_run_time=datetime.now(UTC),
+            misfire_grace_time=None,
+        )
+
+    def _run(self) -> None:
+        try:
+            # Stop a little before the next run is due, so runs never overlap or get skipped.
+            self.engine.run_for(self.interval * 0.9)
+        except Exception:  # a database hiccup must not kill the job; the next run retries
+            log.exception("escalation tick failed")
+
+    def start(self) -> None:
+        self._scheduler.start()
+
+    def shutdown(self) -> None:
+        self._scheduler.shutdown(wait=True)

@@ -1,0 +1,68 @@
+"""Escalation step rows: write a plan, cancel what is pending, number the next round."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from observability.escalation.plan import PlannedStep
+from observability.store.escalation_models import STEP_CANCELLED, STEP_PENDING, EscalationStep
+
+
+def schedule(session: Session, incident_id: int, plan: Sequence[PlannedStep], now: datetime) -> None:
+    """Insert one pending row per planned step (the unique plan position rejects a second copy)."""
+    session.add_all(
+        EscalationStep(
+            incident_id=incident_id,
+            policy=planned.policy,
+            round=planned.round,
+            cycle=planned.cycle,
+            step=planned.step,
+            due_at=planned.due_at,
+            targets=[{target.kind: target.ref} for target in planned.targets],
+            status=STEP_PENDING,
+            created_at=now,
+            cancel_reason="",
+        )
+        for planned in plan
+    )
+    session.flush()
+
+
+def cancel_pending(session: Session, incident_id: int, now: datetime, reason: str) -> int:
+    """Cancel every pending step of the incident; the number cancelled."""
+    result = session.execute(
+        update(EscalationStep)
+        .where(EscalationStep.incident_id == incident_id, EscalationStep.status == STEP_PENDING)
+        .values(status=STEP_CANCELLED, cancelled_at=now, cancel_reason=reason)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def next_round(session: Session, incident_id: int) -> int:
+    """The round number a new plan for the incident gets (0 for its first)."""
+    latest = session.scalar(
+        select(func.max(EscalationStep.round)).where(EscalationStep.incident_id == incident_id)
+    )
+    return 0 if latest is None else latest + 1
+
+
+def current_policy(session: Session, incident_id: int) -> str | None:
+    """The policy of the incident's latest round, if it was ever planned."""
+    return session.scalar(
+        select(EscalationStep.policy)
+        .where(EscalationStep.incident_id == incident_id)
+        .order_by(EscalationStep.round.desc(), EscalationStep.id.desc())
+        .limit(1)
+    )
+
+
+def next_due_at(session: Session) -> datetime | None:
+    """When the earliest pending step of any incident is due."""
+    return session.scalar(
+        select(func.min(EscalationStep.due_at)).where(EscalationStep.status == STEP_PENDING)
+    )
