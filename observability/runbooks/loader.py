@@ -42,9 +42,7 @@ def load_runbook(path: Path, root: Path | None = None) -> Runbook:
     try:
         meta = yaml.safe_load("".join(lines[1:end])) or {}
     except yaml.YAMLError as exc:
-        where = getattr(exc, "problem_mark", None)
-        line = f" (line {where.line + 2})" if where is not None else ""
-        return Runbook(slug_of(path), source, body=body, parse_error=f"front matter is not valid YAML{line}")
+        return Runbook(slug_of(path), source, body=body, parse_error=_yaml_problem(exc))
     if not isinstance(meta, dict):
         return Runbook(slug_of(path), source, body=body, parse_error="front matter must be a YAML mapping")
     return Runbook(slug_of(path), source, meta=meta, body=body)
@@ -54,3 +52,12 @@ def _display_name(path: Path, root: Path | None) -> str:
     """`runbooks/api-down.md`: the file as people find it in the repository."""
     folder = (root or path.parent).name
     return f"{folder}/{path.name}" if folder else path.name
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    """`front matter is not valid YAML (line 3: mapping values are not allowed here)`."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or "cannot parse"
+    # +2: the opening `---` is line 1 of the file, and marks count from 0.
+    where = f"line {mark.line + 2}: " if mark is not None else ""
+    return f"front matter is not valid YAML ({where}{problem})"
