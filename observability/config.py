@@ -32,6 +32,13 @@ class Settings(BaseSettings):
     grafana_url: str = Field("http://127.0.0.1:3000", description="Grafana base URL for dashboard links")
     prometheus_url: str | None = None
     alertmanager_url: str | None = Field(None, description="to fetch truncated alerts")
+    webhook_allow_unauthenticated: bool = Field(
+        False, description="serve the webhook without a bearer token (only for a local trial)"
+    )
+    max_body_bytes: int = Field(1_048_576, gt=0, description="largest webhook body accepted (413 above)")
+    reopen_window_seconds: int = Field(
+        1800, ge=0, description="a group firing again this soon after resolving reopens its incident"
+    )
     content_root: Path = Field(default_factory=repo_root, description="repository with runbooks/, incident/")
     escalation_matrix: Path | None = Field(
         None,

@@ -1,0 +1,96 @@
+"""`obs serve`: migrate the database, print the Alertmanager receiver to paste, run the service."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from observability.config import Settings
+
+WEBHOOK_PATH = "/api/v1/webhooks/alertmanager"
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "serve",
+        help="run the incident service (webhook, API, pages)",
+        description="Run the incident service with uvicorn. Settings come from OBS_* environment "
+        "variables (see README); the database is migrated to the newest schema first.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080)")
+    parser.add_argument(
+        "--log-level", default="info", choices=("critical", "error", "warning", "info", "debug")
+    )
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from observability.config import SettingsError, load_settings
+
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        return _fail(str(exc))
+    if settings.webhook_token is None and not settings.webhook_allow_unauthenticated:
+        return _fail(
+            "invalid setting OBS_WEBHOOK_TOKEN: not set; set it (or OBS_WEBHOOK_TOKEN_FILE), "
+            "or set OBS_WEBHOOK_ALLOW_UNAUTHENTICATED=1 to accept unauthenticated webhooks"
+        )
+    import uvicorn
+    from sqlalchemy import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from observability.store.migrate import upgrade
+    from observability.web.app import create_app
+
+    database = make_url(settings.database_url).render_as_string(hide_password=True)
+    try:
+        upgrade(settings.database_url)
+    except (SQLAlchemyError, OSError) as exc:
+        return _fail(
+            f"cannot migrate the database {database}: {exc.__class__.__name__}: {exc}".splitlines()[0]
+        )
+    print(f"obs serve: database {database} is at the newest schema", flush=True)
+    print(receiver_snippet(settings, args.host, args.port), flush=True)
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level)
+    return 0
+
+
+def receiver_snippet(settings: Settings, host: str, port: int) -> str:
+    """The Alertmanager receiver that points at this service (never the token itself)."""
+    reachable = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    url = f"http://{reachable}:{port}{WEBHOOK_PATH}"
+    token_file = os.environ.get("OBS_WEBHOOK_TOKEN_FILE")
+    if settings.webhook_token is None:
+        auth = (
+            "        # no http_config: OBS_WEBHOOK_ALLOW_UNAUTHENTICATED=1 (do not do this in production)\n"
+        )
+    elif token_file:
+        auth = (
+            "        http_config:\n"
+            "          authorization:\n"
+            f"            credentials_file: {os.path.abspath(token_file)}\n"
+        )
+    else:
+        auth = (
+            "        http_config:\n"
+            "          authorization:\n"
+            "            credentials: <the value of OBS_WEBHOOK_TOKEN>\n"
+        )
+    return (
+        "Alertmanager receiver (paste into alertmanager.yml, and route alerts to it):\n"
+        "receivers:\n"
+        "  - name: obs-incidents\n"
+        "    webhook_configs:\n"
+        f"      - url: {url}\n"
+        "        send_resolved: true\n"
+        "        max_alerts: 0\n"
+        f"{auth}"
+    )
+
+
+def _fail(message: str) -> int:
+    print(f"obs serve: {message}", file=sys.stderr)
+    return 2

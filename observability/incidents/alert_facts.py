@@ -1,0 +1,82 @@
+"""What an incident shows about its alerts: title, service, severity, runbook and dashboard links."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from observability.catalog import names
+from observability.incidents.payload import AlertmanagerAlert, AlertmanagerNotification
+
+ALERTNAME = "alertname"
+SUMMARY = "summary"
+RUNBOOK_URL = "runbook_url"
+DASHBOARD_URL = "dashboard_url"
+# Higher is more severe; labels outside the catalog's severities rank below all of them.
+SEVERITY_RANK = {severity: len(names.SEVERITIES) - i for i, severity in enumerate(names.SEVERITIES)}
+
+
+@dataclass(frozen=True)
+class RunbookLink:
+    """Where the runbook for an alert name lives, and the dashboards it points to."""
+
+    url: str
+    dashboard_urls: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AlertFacts:
+    """The fields an incident keeps for one alert, derived from its labels and annotations."""
+
+    alertname: str
+    severity: str
+    summary: str
+    runbook_url: str
+    dashboard_url: str
+    generator_url: str
+
+
+def alert_facts(alert: AlertmanagerAlert, runbooks: Mapping[str, RunbookLink]) -> AlertFacts:
+    """Facts of one alert; the runbook falls back to the catalog's runbook for its alert name."""
+    alertname = alert.labels.get(ALERTNAME, "")
+    fallback = runbooks.get(alertname)
+    runbook_url = alert.annotations.get(RUNBOOK_URL, "") or (fallback.url if fallback else "")
+    dashboard_url = alert.annotations.get(DASHBOARD_URL, "")
+    if not dashboard_url and fallback and fallback.dashboard_urls:
+        dashboard_url = fallback.dashboard_urls[0]
+    return AlertFacts(
+        alertname=alertname,
+        severity=alert.labels.get(names.SEVERITY, ""),
+        summary=alert.annotations.get(SUMMARY, ""),
+        runbook_url=runbook_url,
+        dashboard_url=dashboard_url,
+        generator_url=alert.generatorURL,
+    )
+
+
+def highest_severity(severities: Iterable[str]) -> str:
+    """The most severe of `severities` by the catalog's order ("" when there are none)."""
+    return max(severities, key=lambda severity: SEVERITY_RANK.get(severity, 0), default="")
+
+
+def incident_title(notification: AlertmanagerNotification) -> str:
+    """The common summary, else the first alert's summary, else the alert name, else the group."""
+    if summary := notification.commonAnnotations.get(SUMMARY):
+        return summary
+    firing = [alert for alert in notification.alerts if alert.status == "firing"] or notification.alerts
+    for alert in firing:
+        if summary := alert.annotations.get(SUMMARY):
+            return summary
+    alertname = notification.commonLabels.get(ALERTNAME) or notification.groupLabels.get(ALERTNAME)
+    if alertname:
+        return alertname
+    names_seen = sorted({alert.labels.get(ALERTNAME, "") for alert in firing} - {""})
+    return ", ".join(names_seen) or notification.groupKey
+
+
+def incident_service(notification: AlertmanagerNotification) -> str:
+    """The `service` label common to the group, else the first alert's."""
+    for labels in (notification.commonLabels, notification.groupLabels):
+        if service := labels.get(names.SERVICE):
+            return service
+    return next((a.labels[names.SERVICE] for a in notification.alerts if names.SERVICE in a.labels), "")

@@ -1,0 +1,126 @@
+"""The Alertmanager webhook notification (version 4) as a pydantic model, and its content hash.
+
+Unknown fields are tolerated (Alertmanager adds fields over time); the fields the engine reads are
+required and typed. Strings may not contain NUL: PostgreSQL cannot store it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+FIRING = "firing"
+RESOLVED = "resolved"
+# Alertmanager's "no end yet" for firing alerts.
+ZERO_TIME_YEAR = 1
+
+Labels = dict[str, str]
+
+
+class AlertmanagerAlert(BaseModel):
+    """One alert in a notification; `fingerprint` and `startsAt` identify an occurrence."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    status: Literal["firing", "resolved"]
+    labels: Labels
+    annotations: Labels = Field(default_factory=dict)
+    startsAt: AwareDatetime
+    endsAt: AwareDatetime | None = None
+    generatorURL: str = Field("", max_length=4096)
+    fingerprint: str = Field(min_length=1, max_length=128)
+
+    @property
+    def key(self) -> tuple[str, datetime]:
+        return (self.fingerprint, self.startsAt)
+
+    @property
+    def ended_at(self) -> datetime | None:
+        """When the alert ended, or None while Alertmanager reports no end (year 1)."""
+        if self.endsAt is None or self.endsAt.year == ZERO_TIME_YEAR:
+            return None
+        return self.endsAt
+
+
+class AlertmanagerNotification(BaseModel):
+    """A webhook notification: one alert group, its labels and its alerts."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    version: Literal["4"]
+    groupKey: str = Field(min_length=1, max_length=2048)
+    truncatedAlerts: int = Field(0, ge=0)
+    status: Literal["firing", "resolved"]
+    receiver: str = Field(max_length=1024)
+    groupLabels: Labels
+    commonLabels: Labels = Field(default_factory=dict)
+    commonAnnotations: Labels = Field(default_factory=dict)
+    externalURL: str = ""
+    alerts: list[AlertmanagerAlert] = Field(min_length=1)
+
+    @property
+    def notification_reason(self) -> str:
+        """Why Alertmanager sent this (newer releases say so; older ones leave it empty)."""
+        extra = self.model_extra or {}
+        reason = extra.get("notificationReason", extra.get("notification_reason", ""))
+        return reason if isinstance(reason, str) else ""
+
+    def content_hash(self) -> str:
+        """SHA-256 of the canonical content: what the notification says about the group's state.
+
+        Left out on purpose: `externalURL` (each HA peer sends its own) and the `endsAt` of firing
+        alerts (a moving estimate Alertmanager refreshes), so HA duplicates and retries collide.
+        """
+        alerts = sorted(
+            (
+                {
+                    "fingerprint": alert.fingerprint,
+                    "status": alert.status,
+                    "startsAt": alert.startsAt.isoformat(),
+                    "endsAt": alert.ended_at.isoformat()
+                    if alert.status == RESOLVED and alert.ended_at
+                    else None,
+                    "labels": alert.labels,
+                    "annotations": alert.annotations,
+                    "generatorURL": alert.generatorURL,
+                }
+                for alert in self.alerts
+            ),
+            key=lambda alert: (alert["fingerprint"], alert["startsAt"]),
+        )
+        canonical: dict[str, Any] = {
+            "groupKey": self.groupKey,
+            "receiver": self.receiver,
+            "status": self.status,
+            "truncatedAlerts": self.truncatedAlerts,
+            "groupLabels": self.groupLabels,
+            "commonLabels": self.commonLabels,
+            "commonAnnotations": self.commonAnnotations,
+            "alerts": alerts,
+        }
+        encoded = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return hashlib.sha256(encoded.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def nul_field(notification: AlertmanagerNotification) -> str | None:
+    """The dotted name of the first field holding a NUL character, or None."""
+    top: dict[str, Any] = {
+        "groupKey": notification.groupKey,
+        "receiver": notification.receiver,
+        "externalURL": notification.externalURL,
+        "groupLabels": notification.groupLabels,
+        "commonLabels": notification.commonLabels,
+        "commonAnnotations": notification.commonAnnotations,
+    }
+    for index, alert in enumerate(notification.alerts):
+        for name in ("labels", "annotations", "generatorURL", "fingerprint"):
+            top[f"alerts.{index}.{name}"] = getattr(alert, name)
+    for name, value in top.items():
+        texts = [value] if isinstance(value, str) else [*value.keys(), *value.values()]
+        if any("\x00" in text for text in texts):
+            return name
+    return None

@@ -1,0 +1,137 @@
+"""`POST /api/v1/webhooks/alertmanager`: authenticate, bound, validate, then commit before 2xx.
+
+401 without the bearer token, 413 above the body limit (counted while reading), 400 for malformed
+JSON, 422 naming the field for a notification that is not Alertmanager webhook version 4; 200
+only once the notification is committed, 500 when it could not be (Alertmanager then retries).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from observability.auth.webhook import webhook_authorized
+from observability.config import Settings
+from observability.incidents.payload import AlertmanagerNotification, nul_field
+from observability.ingest.alertmanager_api import fetch_group_alerts
+from observability.ingest.pipeline import ingest_notification
+from observability.web.app import now_of
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_PATH = "/api/v1/webhooks/alertmanager"
+
+router = APIRouter(tags=["webhooks"])
+
+
+class BodyTooLarge(Exception):
+    """The request body passed the configured limit."""
+
+
+def _inline_schema() -> dict[str, Any]:
+    # OpenAPI has no `$defs`: inline the alert model so /docs and schema-driven fuzzers see it.
+    schema = AlertmanagerNotification.model_json_schema()
+    definitions = schema.pop("$defs", {})
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, dict):
+            if "$ref" in node:
+                return resolve(definitions[node["$ref"].rsplit("/", 1)[-1]])
+            return {key: resolve(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [resolve(item) for item in node]
+        return node
+
+    return dict(resolve(schema))
+
+
+def _error(status: int, detail: str, **extra: Any) -> JSONResponse:
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse({"detail": detail, **extra}, status_code=status, headers=headers)
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The body, refusing (BodyTooLarge) as soon as more than `limit` bytes are announced or read."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def parse_notification(body: bytes) -> AlertmanagerNotification | JSONResponse:
+    """The validated notification, or the 400/422 response that says what is wrong."""
+    try:
+        notification = AlertmanagerNotification.model_validate_json(body)
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False, include_input=False, include_context=False)
+        if errors[0]["type"] == "json_invalid":
+            return _error(400, f"malformed JSON: {errors[0]['msg'].removeprefix('Invalid JSON: ')}")
+        described = [f"{_field(error['loc'])}: {error['msg']}" for error in errors]
+        return _error(422, f"invalid Alertmanager notification: {described[0]}", errors=described)
+    if b"\\u0000" in body and (field := nul_field(notification)):
+        return _error(422, f"invalid Alertmanager notification: {field}: contains a NUL character")
+    return notification
+
+
+def _field(location: tuple[int | str, ...]) -> str:
+    return ".".join(str(part) for part in location) or "body"
+
+
+@router.post(
+    WEBHOOK_PATH,
+    summary="Receive an Alertmanager notification (webhook version 4)",
+    responses={
+        200: {"description": "committed (or a duplicate already committed)"},
+        400: {"description": "malformed JSON"},
+        401: {"description": "missing or wrong bearer token"},
+        413: {"description": "body larger than OBS_MAX_BODY_BYTES"},
+        422: {"description": "not an Alertmanager webhook v4 notification; the field is named"},
+        500: {"description": "not committed; Alertmanager retries"},
+    },
+    openapi_extra={
+        "requestBody": {"required": True, "content": {"application/json": {"schema": _inline_schema()}}}
+    },
+)
+async def alertmanager_webhook(request: Request) -> JSONResponse:
+    """Store the notification's effect on its group's incident; answer only after the commit."""
+    settings: Settings = request.app.state.settings
+    if not (
+        settings.webhook_token is None and settings.webhook_allow_unauthenticated
+    ) and not webhook_authorized(settings.webhook_token, request.headers.get("authorization")):
+        return _error(401, "missing or wrong bearer token (Authorization: Bearer <OBS_WEBHOOK_TOKEN>)")
+    try:
+        body = await read_body(request, settings.max_body_bytes)
+    except BodyTooLarge:
+        return _error(413, f"body larger than {settings.max_body_bytes} bytes (OBS_MAX_BODY_BYTES)")
+    parsed = parse_notification(body)
+    if isinstance(parsed, JSONResponse):
+        return parsed
+    extra = []
+    if parsed.truncatedAlerts and settings.alertmanager_url:
+        extra = await fetch_group_alerts(settings.alertmanager_url, parsed)
+    try:
+        result = await run_in_threadpool(
+            ingest_notification,
+            request.app.state.sessions,
+            parsed,
+            now=now_of(request.app),
+            reopen_window=timedelta(seconds=settings.reopen_window_seconds),
+            runbooks=request.app.state.runbooks,
+            extra_alerts=extra,
+        )
+    except Exception:
+        log.exception("could not store a notification of group %r", parsed.groupKey)
+        return _error(500, "the notification was not stored; Alertmanager will retry it")
+    return JSONResponse({"status": "ok", "outcome": result.outcome, "incident_id": result.incident_id})
