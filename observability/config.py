@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from observability.paths import repo_root
 
-SECRET_FIELDS = ("webhook_token", "slack_bot_token", "slack_signing_secret")
+SECRET_FIELDS = ("webhook_token", "slack_bot_token", "slack_signing_secret", "api_tokens")
 
 
 def default_database_url() -> str:
@@ -48,6 +48,25 @@ class Settings(BaseSettings):
     escalation_tick_seconds: float = Field(
         1.0, gt=0, le=60, description="how often the escalation engine looks for due steps"
     )
+    api_tokens: str = Field(
+        "",
+        description="API tokens besides the database's, as name:role:sha256hex,... (role viewer, "
+        "responder or admin; the hash is the hex SHA-256 of the token)",
+    )
+    watchdog_timeout_seconds: float = Field(
+        600.0,
+        ge=0,
+        description="open 'Alerting pipeline down' when no Watchdog alert arrived for this long "
+        "(armed once the first Watchdog is seen; 0 disables)",
+    )
+
+    @field_validator("api_tokens")
+    @classmethod
+    def _check_api_tokens(cls, value: str) -> str:
+        from observability.auth.tokens import parse_configured_tokens
+
+        parse_configured_tokens(value)
+        return value
 
     @property
     def matrix_path(self) -> Path:

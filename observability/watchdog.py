@@ -1,0 +1,150 @@
+"""The dead-man's switch: no Watchdog alert for too long means the alerting pipeline is down.
+
+Alertmanager sends the always-firing `Watchdog` alert on every repeat interval; ingest keeps its
+last arrival in the `heartbeats` table. `check_watchdog` (run on a schedule by every replica)
+opens the incident "Alerting pipeline down" when the heartbeat is older than the timeout and
+resolves it once a Watchdog arrives again. It writes through the ingest path as a synthetic
+notification for its own alert group, so the incident gets its timeline, runbook, escalation and
+metrics like any other, and the ingest ledger makes replicas that tick together write it once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from observability.catalog import names
+from observability.incidents.alert_facts import RunbookLink
+from observability.incidents.payload import AlertmanagerNotification
+from observability.ingest.writer import WATCHDOG_ALERTNAME, DuplicateNotification, write_notification
+from observability.store.models import RESOLVED, Heartbeat, Incident
+
+log = logging.getLogger(__name__)
+
+PIPELINE_DOWN_ALERTNAME = "AlertingPipelineDown"
+PIPELINE_DOWN_TITLE = "Alerting pipeline down"
+PIPELINE_DOWN_GROUP_KEY = "obs:dead-mans-switch"
+PIPELINE_DOWN_FINGERPRINT = "obs-dead-mans-switch"
+PIPELINE_DOWN_SERVICE = "incident"
+RECEIVER = "obs-dead-mans-switch"
+
+
+class Verdict(StrEnum):
+    """What the switch decides on one tick."""
+
+    DISABLED = "disabled"  # timeout 0
+    UNARMED = "unarmed"  # no Watchdog was ever seen: nothing to miss yet
+    HEALTHY = "healthy"
+    OPEN = "open"  # heartbeat stale, no incident yet: open one
+    STILL_DOWN = "still-down"
+    RECOVER = "recover"  # heartbeat fresh again while the incident is open: resolve it
+
+
+def decide(*, last_seen: datetime | None, now: datetime, timeout: timedelta, incident_open: bool) -> Verdict:
+    """The switch as a pure function of the heartbeat, the clock and the incident's state."""
+    if timeout <= timedelta(0):
+        return Verdict.DISABLED
+    if last_seen is None:
+        return Verdict.UNARMED
+    stale = now - last_seen > timeout
+    if stale:
+        return Verdict.STILL_DOWN if incident_open else Verdict.OPEN
+    return Verdict.RECOVER if incident_open else Verdict.HEALTHY
+
+
+def check_watchdog(
+    session: Session,
+    now: datetime,
+    *,
+    timeout: timedelta = timedelta(seconds=600),
+    runbooks: Mapping[str, RunbookLink] | None = None,
+) -> Verdict:
+    """Open or resolve the pipeline-down incident as the heartbeat says; the caller commits."""
+    last_seen = session.scalar(select(Heartbeat.last_seen_at).where(Heartbeat.name == WATCHDOG_ALERTNAME))
+    open_id = session.scalar(
+        select(Incident.id).where(Incident.group_key == PIPELINE_DOWN_GROUP_KEY, Incident.status != RESOLVED)
+    )
+    verdict = decide(last_seen=last_seen, now=now, timeout=timeout, incident_open=open_id is not None)
+    if verdict in (Verdict.OPEN, Verdict.RECOVER):
+        assert last_seen is not None
+        notification = pipeline_down_notification(
+            last_seen=last_seen,
+            timeout=timeout,
+            recovered=verdict is Verdict.RECOVER,
+            runbooks=runbooks or {},
+        )
+        _write(session, notification, now)
+        log.warning("dead-man's switch: %s (Watchdog last seen %s)", verdict.value, last_seen.isoformat())
+    return verdict
+
+
+def pipeline_down_notification(
+    *, last_seen: datetime, timeout: timedelta, recovered: bool, runbooks: Mapping[str, RunbookLink]
+) -> AlertmanagerNotification:
+    """The synthetic notification for the pipeline-down alert (firing, or resolved on recovery).
+
+    It starts when the heartbeat went stale, so replicas build the very same notification and
+    the ingest ledger keeps one; a later outage is a new occurrence of the same alert.
+    """
+    starts_at = last_seen + timeout
+    labels = {
+        "alertname": PIPELINE_DOWN_ALERTNAME,
+        names.SEVERITY: names.CRITICAL,
+        names.SERVICE: PIPELINE_DOWN_SERVICE,
+    }
+    annotations = {
+        "summary": PIPELINE_DOWN_TITLE,
+        "description": (
+            f"No {WATCHDOG_ALERTNAME} alert arrived for {int(timeout.total_seconds())} s: Prometheus, "
+            "Alertmanager or the webhook between them and this service may be down."
+        ),
+    }
+    runbook = runbooks.get(WATCHDOG_ALERTNAME)
+    if runbook is not None:
+        annotations["runbook_url"] = runbook.url
+        if runbook.dashboard_urls:
+            annotations["dashboard_url"] = runbook.dashboard_urls[0]
+    status = "resolved" if recovered else "firing"
+    alert = {
+        "status": status,
+        "labels": labels,
+        "annotations": annotations,
+        "startsAt": starts_at.isoformat(),
+        "endsAt": last_seen.isoformat() if recovered else "0001-01-01T00:00:00Z",
+        "fingerprint": PIPELINE_DOWN_FINGERPRINT,
+    }
+    return AlertmanagerNotification.model_validate(
+        {
+            "version": "4",
+            "groupKey": PIPELINE_DOWN_GROUP_KEY,
+            "status": status,
+            "receiver": RECEIVER,
+            "groupLabels": {"alertname": PIPELINE_DOWN_ALERTNAME},
+            "commonLabels": labels,
+            "commonAnnotations": annotations,
+            "alerts": [alert],
+        }
+    )
+
+
+def _write(session: Session, notification: AlertmanagerNotification, now: datetime) -> None:
+    # In a savepoint: when another replica wrote the same notification first, undo only this.
+    try:
+        with session.begin_nested():
+            write_notification(
+                session,
+                notification,
+                content_hash=notification.content_hash(),
+                alerts=notification.alerts,
+                now=now,
+                reopen_window=timedelta(0),
+                runbooks={},
+            )
+    except (DuplicateNotification, IntegrityError):
+        log.info("dead-man's switch: another replica already wrote %s", notification.status)

@@ -1,0 +1,137 @@
+"""Response and request bodies of the incident REST API (they make the OpenAPI at /docs)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+IncidentStatus = Literal["triggered", "acknowledged", "resolved"]
+
+NOTE_MAX_CHARS = 10_000
+FILTER_MAX_CHARS = 200
+
+
+def _no_nul(value: str) -> str:
+    # PostgreSQL text cannot hold NUL; say so instead of failing inside the database.
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+CleanText = Annotated[str, AfterValidator(_no_nul)]
+
+
+class Orm(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class IncidentSummary(Orm):
+    """An incident without its children."""
+
+    id: int
+    group_key: str
+    status: IncidentStatus
+    title: str
+    service: str
+    severity: str
+    flapping: bool
+    reopen_count: int
+    firing_alerts: int
+    truncated_alerts: int
+    runbook_missing: bool
+    opened_at: datetime
+    updated_at: datetime
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+    resolved_at: datetime | None
+    resolved_by: str | None
+
+
+class AlertOut(Orm):
+    """One alert occurrence of an incident (fingerprint + startsAt)."""
+
+    fingerprint: str
+    status: str
+    alertname: str
+    severity: str
+    summary: str
+    labels: dict[str, str]
+    annotations: dict[str, str]
+    starts_at: datetime
+    ends_at: datetime | None
+    runbook_url: str
+    dashboard_url: str
+    generator_url: str
+    runbook_missing: bool
+    first_seen_at: datetime
+    last_seen_at: datetime
+
+
+class TimelineEventOut(Orm):
+    """An entry of an incident's append-only timeline."""
+
+    id: int
+    at: datetime
+    kind: str
+    actor: str
+    message: str
+    data: dict[str, Any]
+
+
+class IncidentLinks(BaseModel):
+    runbooks: list[str]
+    dashboards: list[str]
+    generators: list[str]
+
+
+class IncidentDetail(IncidentSummary):
+    """An incident with its alerts, links and timeline."""
+
+    receiver: str
+    group_labels: dict[str, str]
+    links: IncidentLinks
+    alerts: list[AlertOut]
+    timeline: list[TimelineEventOut]
+
+
+class IncidentPage(BaseModel):
+    """One page of incidents, newest first, and how many match the filters in all."""
+
+    items: list[IncidentSummary]
+    total: int
+    limit: int
+    offset: int
+
+
+class NoteIn(BaseModel):
+    """A note to add to an incident's timeline (stored as given, escaped wherever shown)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: CleanText = Field(min_length=1, max_length=NOTE_MAX_CHARS)
+
+
+class AuditEntryOut(Orm):
+    """One audited mutation."""
+
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    target: str
+    details: dict[str, Any]
+
+
+class AuditPage(BaseModel):
+    items: list[AuditEntryOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class Problem(BaseModel):
+    """An error: `detail` says what is wrong."""
+
+    detail: str

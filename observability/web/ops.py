@@ -1,0 +1,74 @@
+"""Operational endpoints: /metrics (own telemetry), /healthz (process), /readyz (database ready)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI, Request, Response, status
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from observability.store.gauges import StoreGaugeCollector
+from observability.store.migrate import is_current
+from observability.telemetry import Telemetry
+from observability.web.app import now_of
+from observability.web.telemetry_middleware import WebhookMetricsMiddleware
+from observability.web.webhook import WEBHOOK_PATH
+
+router = APIRouter(tags=["operations"])
+
+
+class Health(BaseModel):
+    """Whether this check passed, and why not."""
+
+    status: str
+    detail: str = ""
+
+
+def install(app: FastAPI) -> Telemetry:
+    """Give `app` its own metrics registry, bound to its sessions, and count its webhook responses."""
+    telemetry = Telemetry()
+    telemetry.bind(app.state.sessions)
+    telemetry.add_collector(StoreGaugeCollector(app.state.sessions, lambda: now_of(app)))
+    app.state.telemetry = telemetry
+    app.add_middleware(WebhookMetricsMiddleware, telemetry=telemetry, path=WEBHOOK_PATH)
+    return telemetry
+
+
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text exposition"}},
+)
+def metrics(request: Request) -> Response:
+    """The service's own metrics in the Prometheus text format."""
+    body, content_type = request.app.state.telemetry.render()
+    return Response(body, media_type=content_type)
+
+
+@router.get("/healthz", response_model=Health)
+def healthz() -> Health:
+    """The process is up and serving requests."""
+    return Health(status="ok")
+
+
+@router.get("/readyz", response_model=Health, responses={503: {"model": Health}})
+def readyz(request: Request) -> Response | Health:
+    """Ready when the database answers and its schema is at the newest migration."""
+    engine = request.app.state.engine
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        current = is_current(engine)
+    except SQLAlchemyError as exc:
+        return _unavailable(f"database unreachable ({exc.__class__.__name__})")
+    if not current:
+        return _unavailable("database schema is not at the newest migration (run `obs serve` or migrate)")
+    return Health(status="ok")
+
+
+def _unavailable(detail: str) -> Response:
+    return JSONResponse(
+        Health(status="unavailable", detail=detail).model_dump(),
+        status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+    )

@@ -1,0 +1,91 @@
+"""/healthz, /readyz and /metrics: exact values after known actions, on a registry per app."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import text
+
+from tests.api.conftest import Service, alert, notification
+
+
+def samples(svc: Service) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    response = svc.client.get("/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    found = {}
+    for family in text_string_to_metric_families(response.text):
+        for sample in family.samples:
+            found[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
+    return found
+
+
+def test_healthz_answers_while_the_process_runs(svc: Service) -> None:
+    response = svc.client.get("/healthz")
+    assert (response.status_code, response.json()) == (200, {"status": "ok", "detail": ""})
+
+
+def test_readyz_is_ok_on_a_migrated_database(svc: Service) -> None:
+    assert svc.client.get("/readyz").json() == {"status": "ok", "detail": ""}
+
+
+def test_readyz_is_503_on_a_database_without_migrations(make_service: Callable[..., Service]) -> None:
+    svc = make_service(migrate=False)
+    response = svc.client.get("/readyz")
+    assert response.status_code == 503
+    assert "not at the newest migration" in response.json()["detail"]
+
+
+def test_readyz_is_503_when_the_schema_is_behind(svc: Service) -> None:
+    with svc.app.state.engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '0001'"))
+    assert svc.client.get("/readyz").status_code == 503
+
+
+def test_readyz_is_503_when_the_database_is_unreachable(make_service: Callable[..., Service]) -> None:
+    svc = make_service("postgresql+psycopg://nobody@127.0.0.1:1/none", migrate=False)
+    response = svc.client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["detail"].startswith("database unreachable")
+    # /metrics still answers: the database gauges are left out, the rest is there.
+    assert ("obs_webhook_requests_total", (("code", "200"),)) not in samples(svc)
+
+
+def test_metrics_count_webhook_codes_alerts_and_open_incidents_exactly(svc: Service) -> None:
+    svc.notify(notification("g1", alerts=[alert("A1", fingerprint="a"), alert("A2", fingerprint="b")]))
+    svc.notify(notification("g1", alerts=[alert("A1", fingerprint="a"), alert("A2", fingerprint="b")]))
+    svc.notify(notification("g2", severity="warning", service="worker", name="W1"))
+    svc.client.post("/api/v1/webhooks/alertmanager", json={"version": "4"})  # 401: no token
+    svc.client.post(
+        "/api/v1/webhooks/alertmanager",
+        content=b"{not json",
+        headers={"Authorization": "Bearer webhook-secret", "Content-Type": "application/json"},
+    )
+    got = samples(svc)
+    assert got[("obs_webhook_requests_total", (("code", "200"),))] == 3
+    assert got[("obs_webhook_requests_total", (("code", "401"),))] == 1
+    assert got[("obs_webhook_requests_total", (("code", "400"),))] == 1
+    assert got[("obs_ingest_duration_seconds_count", ())] == 3
+    assert got[("obs_alerts_received_total", (("status", "firing"),))] == 5
+    assert got[("obs_incidents_open", (("service", "api"), ("severity", "critical")))] == 1
+    assert got[("obs_incidents_open", (("service", "worker"), ("severity", "warning")))] == 1
+    # The replayed notification opened nothing: one opening per group.
+    assert got[("obs_incidents_opened_total", (("service", "api"), ("severity", "critical")))] == 1
+    assert got[("obs_incidents_opened_total", (("service", "worker"), ("severity", "warning")))] == 1
+    assert got[("obs_runbook_missing_total", ())] == 2
+
+
+def test_metrics_of_two_apps_are_independent(make_service: Callable[..., Service]) -> None:
+    first, second = make_service(), make_service()
+    first.notify(notification("g1"))
+    assert samples(first)[("obs_webhook_requests_total", (("code", "200"),))] == 1
+    assert ("obs_webhook_requests_total", (("code", "200"),)) not in samples(second)
+
+
+def test_every_incident_metric_of_the_catalog_is_exposed(svc: Service) -> None:
+    from observability.catalog.platform import INCIDENT_METRICS
+
+    exposed = svc.client.get("/metrics").text
+    for metric in INCIDENT_METRICS:
+        assert f"# HELP {metric.name} " in exposed, metric.name
