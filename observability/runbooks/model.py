@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from markdown_it.token import Token
+
 from observability import catalog
 from observability.catalog import names
 from observability.runbooks.markdown import parse_tokens
@@ -51,16 +53,20 @@ class Runbook:
     def dashboards(self) -> list[str]:
         return _strings(self.meta.get("dashboards"))
 
-    @cached_property
+    @property
     def sections(self) -> list[str]:
         """The `##` headings of the body, in order (headings inside code blocks do not count)."""
         return [title for title, _ in self._outline]
 
     @cached_property
+    def _tokens(self) -> list[Token]:
+        return parse_tokens(self.body)
+
+    @cached_property
     def _outline(self) -> list[tuple[str, bool]]:
         """Each `##` heading with whether anything follows it before the next one."""
         outline: list[tuple[str, bool]] = []
-        tokens = parse_tokens(self.body)
+        tokens = self._tokens
         for i, token in enumerate(tokens):
             if token.type == "heading_open" and token.tag == "h2":
                 outline.append((tokens[i + 1].content.strip(), False))
@@ -72,7 +78,7 @@ class Runbook:
         """Fenced code blocks whose info string starts with `language` (all fenced blocks if None)."""
         return [
             token.content
-            for token in parse_tokens(self.body)
+            for token in self._tokens
             if token.type == "fence" and (language is None or (token.info.split() or [""])[0] == language)
         ]
 
