@@ -7,6 +7,7 @@ from pathlib import Path
 
 import promql_parser
 import pytest
+import yaml
 
 from observability import catalog
 from observability.catalog import MetricKind
@@ -143,3 +144,28 @@ def test_slo_runbook_explains_every_burn_rate_window_and_the_budget(slo: catalog
         assert f"{window.factor:g}\u00d7" in meaning  # the multiplication sign
     assert "slo:error_budget_remaining:ratio" in meaning
     assert f"{slo.objective * 100:g} %" in meaning
+
+
+def generated_alerts() -> list[dict[str, dict[str, str]]]:
+    """Every alerting rule in the committed alerts/generated/*.rules.yml."""
+    rules = []
+    for path in sorted((RUNBOOKS.parent / "alerts" / "generated").glob("*.rules.yml")):
+        for group in yaml.safe_load(path.read_text(encoding="utf-8"))["groups"]:
+            rules += [rule for rule in group["rules"] if "alert" in rule]
+    return rules
+
+
+def test_front_matter_agrees_with_the_generated_alerts_that_link_to_it() -> None:
+    rank = {"none": 0, "info": 1, "warning": 2, "critical": 3}
+    linking: dict[str, list[dict[str, dict[str, str]]]] = {}
+    for rule in generated_alerts():
+        linking.setdefault(rule["annotations"]["runbook_url"].rsplit("/", 1)[-1], []).append(rule)
+    assert set(linking) == set(ALL), "every runbook is linked from an alert and every link has a runbook"
+    for slug, rules in linking.items():
+        runbook = ALL[slug]
+        assert set(runbook.alerts) == {rule["alert"] for rule in rules}, runbook.source
+        assert runbook.severity == max((rule["labels"]["severity"] for rule in rules), key=rank.__getitem__)
+        assert {runbook.service} == {rule["labels"]["service"] for rule in rules}, runbook.source
+        assert {runbook.team} == {rule["labels"]["team"] for rule in rules}, runbook.source
+        uids = {rule["annotations"]["dashboard_url"].rsplit("/", 1)[-1] for rule in rules}
+        assert uids <= set(runbook.dashboards), runbook.source
