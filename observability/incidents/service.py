@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from observability import telemetry
 from observability.incidents import lifecycle
 from observability.incidents.errors import IncidentNotFound
 from observability.store.models import Incident, TimelineEvent
@@ -54,6 +55,7 @@ def acknowledge(session: Session, *, incident_id: int, actor: str, now: datetime
     incident = _locked(session, incident_id)
     incident.status = lifecycle.next_status(incident_id, incident.status, "acknowledge")
     incident.acknowledged_at, incident.acknowledged_by, incident.updated_at = now, actor, now
+    telemetry.record_acknowledged(session, severity=incident.severity, started_at=incident.opened_at, now=now)
     _append(session, incident, lifecycle.ACKNOWLEDGED_EVENT, actor, f"acknowledged by {actor}", now)
     return incident
 
@@ -63,6 +65,7 @@ def resolve(session: Session, *, incident_id: int, actor: str, now: datetime) ->
     incident = _locked(session, incident_id)
     incident.status = lifecycle.next_status(incident_id, incident.status, "resolve")
     incident.resolved_at, incident.resolved_by, incident.updated_at = now, actor, now
+    telemetry.record_resolved(session, severity=incident.severity, started_at=incident.opened_at, now=now)
     _append(session, incident, lifecycle.RESOLVED_EVENT, actor, f"resolved by {actor}", now)
     return incident
 

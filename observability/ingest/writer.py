@@ -16,6 +16,7 @@ from sqlalchemy import Row, Table, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from observability import telemetry
 from observability.incidents import lifecycle
 from observability.incidents.alert_facts import (
     AlertFacts,
@@ -75,6 +76,7 @@ def write_notification(
     if beats:
         _beat(session, notification.receiver, now)
     incident_alerts_in = [alert for alert in alerts if alert.labels.get("alertname") != WATCHDOG_ALERTNAME]
+    telemetry.on_commit(session, lambda t: t.alerts_received(alert.status for alert in notification.alerts))
     result = IngestResult(outcome=HEARTBEAT)
     if incident_alerts_in:
         result = _apply(session, notification, incident_alerts_in, now, reopen_window, runbooks)
@@ -115,7 +117,30 @@ def _apply(
     _insert_alerts(session, incident_id, plan.new_alerts, facts, now)
     _update_alerts(session, incident_id, plan.changed_alerts, now)
     _append_events(session, incident_id, plan.events, now)
+    _after_transition(session, plan, opened, current, now)
     return _result(plan.action, opened)
+
+
+def _after_transition(
+    session: Session,
+    plan: lifecycle.IngestPlan,
+    incident: IncidentRow,
+    before: IncidentRow | None,
+    now: datetime,
+) -> None:
+    """What other parts learn of a lifecycle change, inside the same transaction (metrics on commit)."""
+    if plan.action in (lifecycle.OPEN, lifecycle.REOPEN):
+        telemetry.record_incident_opened(
+            session,
+            severity=incident.severity,
+            service=incident.service,
+            runbook_missing=incident.runbook_missing,
+        )
+    resolved_now = plan.status == lifecycle.INCIDENT_RESOLVED and (
+        before is None or before.status != lifecycle.INCIDENT_RESOLVED
+    )
+    if resolved_now:
+        telemetry.record_resolved(session, severity=incident.severity, started_at=incident.opened_at, now=now)
 
 
 _INCIDENT_COLUMNS = (
