@@ -64,7 +64,7 @@ RULES = [
         service=INCIDENT,
         summary="Notifications were given up on after their last retry.",
         description=(
-            "{{ $labels.job }} gave up on about {{ $value | humanize }} notifications over the last "
+            '{{ $labels.job }} gave up on {{ printf "%.0f" $value }} notifications over the last '
             "15 minutes: someone was not told about an incident."
         ),
         runbook="incident-service",

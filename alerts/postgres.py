@@ -54,7 +54,7 @@ RULES = [
         service=POSTGRES,
         summary="PostgreSQL detected deadlocks.",
         description=(
-            "Database {{ $labels.datname }} on {{ $labels.instance }} aborted about {{ $value | humanize }} "
+            'Database {{ $labels.datname }} on {{ $labels.instance }} aborted {{ printf "%.0f" $value }} '
             "transactions as deadlocked over the last 5 minutes."
         ),
         runbook="postgres-locks",

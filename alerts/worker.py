@@ -73,7 +73,7 @@ RULES = [
         service=WORKER,
         summary="Jobs of one type are retried unusually often.",
         description=(
-            "{{ $labels.job_type }} jobs were retried {{ $value | humanize }} times per finished job over "
+            '{{ $labels.job_type }} jobs were retried {{ printf "%.2f" $value }} times per finished job over '
             "the last 10 minutes (threshold 0.25): a dependency or the data is failing intermittently."
         ),
         runbook="job-failures",
