@@ -124,8 +124,9 @@ def burn_rate_alerts(slo: SLO, windows: Iterable[BurnRateWindow] = BURN_RATE_WIN
                 service=owner,
                 summary=f"{slo.title} is burning its error budget {pair.factor:g}x faster than sustainable.",
                 description=(
-                    f"{{{{ $value | humanizePercentage }}}} of events were bad over the last "
-                    f"{{{{ $labels.{LONG_WINDOW} }}}} (and over the last {{{{ $labels.{SHORT_WINDOW} }}}}) "
+                    # Static windows: $labels holds the series' labels, not the rule's own.
+                    f"{{{{ $value | humanizePercentage }}}} of events were bad over the last {pair.long} "
+                    f"(and over the last {pair.short}) "
                     f"for SLO {{{{ $labels.{names.SLO} }}}} ({objective_percent} objective, "
                     f"{budget_percent} error budget). At this rate the whole {slo.window_days}-day budget is "
                     f"spent in {budget_exhausted_after(slo, pair.factor)}."
