@@ -11,19 +11,21 @@ metrics like any other, and the ingest ledger makes replicas that tick together 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
-from datetime import datetime, timedelta
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from functools import partial
 
-from sqlalchemy import select
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from observability.catalog import names
 from observability.incidents.alert_facts import RunbookLink
 from observability.incidents.payload import AlertmanagerNotification
 from observability.ingest.writer import WATCHDOG_ALERTNAME, DuplicateNotification, write_notification
-from observability.store.models import RESOLVED, Heartbeat, Incident
+from observability.store.models import RESOLVED, Heartbeat, Incident, IncidentAlert
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +35,8 @@ PIPELINE_DOWN_GROUP_KEY = "obs:dead-mans-switch"
 PIPELINE_DOWN_FINGERPRINT = "obs-dead-mans-switch"
 PIPELINE_DOWN_SERVICE = "incident"
 RECEIVER = "obs-dead-mans-switch"
+# How often each replica looks at the heartbeat; well under any sensible timeout.
+CHECK_INTERVAL_SECONDS = 30.0
 
 
 class Verdict(StrEnum):
@@ -71,28 +75,38 @@ def check_watchdog(
         select(Incident.id).where(Incident.group_key == PIPELINE_DOWN_GROUP_KEY, Incident.status != RESOLVED)
     )
     verdict = decide(last_seen=last_seen, now=now, timeout=timeout, incident_open=open_id is not None)
-    if verdict in (Verdict.OPEN, Verdict.RECOVER):
+    if verdict is Verdict.OPEN:
         assert last_seen is not None
+        _write(session, pipeline_down_notification(started_at=last_seen + timeout, runbooks=runbooks), now)
+    elif verdict is Verdict.RECOVER:
+        # Resolve the very occurrence that was opened: same fingerprint and startsAt.
+        started_at = session.scalar(
+            select(func.min(IncidentAlert.starts_at)).where(
+                IncidentAlert.incident_id == open_id, IncidentAlert.fingerprint == PIPELINE_DOWN_FINGERPRINT
+            )
+        )
+        assert started_at is not None and last_seen is not None
         notification = pipeline_down_notification(
-            last_seen=last_seen,
-            timeout=timeout,
-            recovered=verdict is Verdict.RECOVER,
-            runbooks=runbooks or {},
+            started_at=started_at, ended_at=last_seen, runbooks=runbooks
         )
         _write(session, notification, now)
-        log.warning("dead-man's switch: %s (Watchdog last seen %s)", verdict.value, last_seen.isoformat())
+    if verdict in (Verdict.OPEN, Verdict.RECOVER):
+        log.warning("dead-man's switch: %s (Watchdog last seen %s)", verdict.value, last_seen)
     return verdict
 
 
 def pipeline_down_notification(
-    *, last_seen: datetime, timeout: timedelta, recovered: bool, runbooks: Mapping[str, RunbookLink]
+    *,
+    started_at: datetime,
+    ended_at: datetime | None = None,
+    runbooks: Mapping[str, RunbookLink] | None = None,
 ) -> AlertmanagerNotification:
-    """The synthetic notification for the pipeline-down alert (firing, or resolved on recovery).
+    """The synthetic notification of the pipeline-down alert: firing, or resolved at `ended_at`.
 
     It starts when the heartbeat went stale, so replicas build the very same notification and
     the ingest ledger keeps one; a later outage is a new occurrence of the same alert.
     """
-    starts_at = last_seen + timeout
+    runbooks = runbooks or {}
     labels = {
         "alertname": PIPELINE_DOWN_ALERTNAME,
         names.SEVERITY: names.CRITICAL,
@@ -101,8 +115,8 @@ def pipeline_down_notification(
     annotations = {
         "summary": PIPELINE_DOWN_TITLE,
         "description": (
-            f"No {WATCHDOG_ALERTNAME} alert arrived for {int(timeout.total_seconds())} s: Prometheus, "
-            "Alertmanager or the webhook between them and this service may be down."
+            f"{WATCHDOG_ALERTNAME} alerts stopped arriving in time at {started_at.isoformat()}: "
+            "Prometheus, Alertmanager or the webhook between them and this service may be down."
         ),
     }
     runbook = runbooks.get(WATCHDOG_ALERTNAME)
@@ -110,13 +124,13 @@ def pipeline_down_notification(
         annotations["runbook_url"] = runbook.url
         if runbook.dashboard_urls:
             annotations["dashboard_url"] = runbook.dashboard_urls[0]
-    status = "resolved" if recovered else "firing"
+    status = "firing" if ended_at is None else "resolved"
     alert = {
         "status": status,
         "labels": labels,
         "annotations": annotations,
-        "startsAt": starts_at.isoformat(),
-        "endsAt": last_seen.isoformat() if recovered else "0001-01-01T00:00:00Z",
+        "startsAt": started_at.isoformat(),
+        "endsAt": ended_at.isoformat() if ended_at else "0001-01-01T00:00:00Z",
         "fingerprint": PIPELINE_DOWN_FINGERPRINT,
     }
     return AlertmanagerNotification.model_validate(
@@ -148,3 +162,54 @@ def _write(session: Session, notification: AlertmanagerNotification, now: dateti
             )
     except (DuplicateNotification, IntegrityError):
         log.info("dead-man's switch: another replica already wrote %s", notification.status)
+
+
+def run_check(
+    sessions: sessionmaker[Session],
+    now: datetime,
+    *,
+    timeout: timedelta,
+    runbooks: Mapping[str, RunbookLink] | None = None,
+) -> Verdict:
+    """One tick in its own transaction (what the scheduler runs)."""
+    with sessions() as session:
+        verdict = check_watchdog(session, now, timeout=timeout, runbooks=runbooks)
+        session.commit()
+    return verdict
+
+
+class WatchdogScheduler:
+    """A BackgroundScheduler running the dead-man's switch every `interval` seconds."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        *,
+        timeout: timedelta,
+        runbooks: Mapping[str, RunbookLink],
+        clock: Callable[[], datetime],
+        interval: float = CHECK_INTERVAL_SECONDS,
+    ) -> None:
+        self._tick = partial(self._run, sessions, timeout, runbooks, clock)
+        self._scheduler = BackgroundScheduler(timezone=UTC)
+        self._scheduler.add_job(
+            self._tick, "interval", seconds=interval, id="watchdog-check", max_instances=1, coalesce=True
+        )
+
+    @staticmethod
+    def _run(
+        sessions: sessionmaker[Session],
+        timeout: timedelta,
+        runbooks: Mapping[str, RunbookLink],
+        clock: Callable[[], datetime],
+    ) -> None:
+        try:
+            run_check(sessions, clock(), timeout=timeout, runbooks=runbooks)
+        except Exception:  # a database hiccup must not kill the job; the next run retries
+            log.exception("dead-man's switch check failed")
+
+    def start(self) -> None:
+        self._scheduler.start()
+
+    def shutdown(self) -> None:
+        self._scheduler.shutdown(wait=True)

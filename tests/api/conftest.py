@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from prometheus_client.parser import text_string_to_metric_families
 
 from observability.auth.tokens import hash_token
 from observability.config import Settings, load_settings
@@ -107,6 +108,21 @@ def notification(
         "externalURL": "http://alertmanager.example",
         "alerts": alerts,
     }
+
+
+Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
+
+
+def samples(svc: Service) -> Samples:
+    """Every sample of the service's /metrics, keyed by name and sorted labels."""
+    response = svc.client.get("/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    found = {}
+    for family in text_string_to_metric_families(response.text):
+        for sample in family.samples:
+            found[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
+    return found
 
 
 def settings_for(database_url: str, **overrides: Any) -> Settings:

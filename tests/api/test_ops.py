@@ -4,21 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 
-from tests.api.conftest import Service, alert, notification
-
-
-def samples(svc: Service) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
-    response = svc.client.get("/metrics")
-    assert response.status_code == 200
-    assert response.headers["content-type"].startswith("text/plain")
-    found = {}
-    for family in text_string_to_metric_families(response.text):
-        for sample in family.samples:
-            found[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
-    return found
+from tests.api.conftest import Service, alert, notification, samples
 
 
 def test_healthz_answers_while_the_process_runs(svc: Service) -> None:
