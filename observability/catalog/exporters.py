@@ -1,7 +1,11 @@
 """Metrics exposed by third-party exporters that dashboards and rules may use.
 
-Names as exposed by the Debian packages prometheus-node-exporter and
-prometheus-postgres-exporter (plus the demo's custom pgvector query).
+Names as exposed by the Debian packages prometheus-node-exporter 1.5 and
+prometheus-postgres-exporter 0.11 (checked against the live exporters by tests/live). Two
+postgres names come from the custom queries file the demo passes with --extend.query-path
+(demo/stack_config.py), because 0.11 has no built-in for them: pg_replication_lag (the
+exporter's own example query) and pg_vector_index_size_bytes (only when pgvector exists).
+pg_stat_replication_pg_wal_lsn_diff only has series on a primary with standbys.
 """
 
 from __future__ import annotations
