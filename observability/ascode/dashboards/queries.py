@@ -1,0 +1,144 @@
+"""PromQL for dashboard panels, built from catalog metrics so that no metric name is spelt twice."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from observability.catalog import Metric, MetricKind
+from observability.catalog import names as n
+
+# Grafana fills these in: a rate window safe for the scrape interval, and the dashboard's time range.
+RATE_INTERVAL = "$__rate_interval"
+RANGE = "$__range"
+
+# The job and instance template variables of a service dashboard, as label matchers.
+JOB_MATCHER = f'{n.JOB}=~"$job"'
+INSTANCE_MATCHER = f'{n.INSTANCE}=~"$instance"'
+JOB_INSTANCE = (JOB_MATCHER, INSTANCE_MATCHER)
+
+Matchers = Sequence[str]
+
+
+def series(metric: Metric | str, suffix: str = "") -> str:
+    """The series name of a metric family (``_bucket``, ``_sum``, ``_count`` only for histograms)."""
+    if isinstance(metric, str):
+        if suffix:
+            raise ValueError(f"{metric!r}: suffixes apply to catalog histograms only")
+        return metric
+    if suffix and metric.kind != MetricKind.HISTOGRAM:
+        raise ValueError(f"{metric.name!r} is a {metric.kind}, it has no {suffix!r} series")
+    return f"{metric.name}_{suffix}" if suffix else metric.name
+
+
+def eq(label: str, value: str) -> str:
+    return f'{label}="{value}"'
+
+
+def ne(label: str, value: str) -> str:
+    return f'{label}!="{value}"'
+
+
+def regex(label: str, pattern: str) -> str:
+    return f'{label}=~"{pattern}"'
+
+
+def not_regex(label: str, pattern: str) -> str:
+    return f'{label}!~"{pattern}"'
+
+
+def selector(metric: Metric | str, matchers: Matchers = (), suffix: str = "") -> str:
+    """``name{matchers}``."""
+    name = series(metric, suffix)
+    return f"{name}{{{', '.join(matchers)}}}" if matchers else name
+
+
+def grouping(labels: Sequence[str]) -> str:
+    return f" by ({', '.join(labels)})" if labels else ""
+
+
+def aggregate(operator: str, expr: str, by: Sequence[str] = ()) -> str:
+    """``operator by (labels) (expr)``, e.g. ``max by (job_type) (...)``."""
+    return f"{operator}{grouping(by)} ({expr})"
+
+
+def total(expr: str, by: Sequence[str] = ()) -> str:
+    return aggregate("sum", expr, by)
+
+
+def highest(expr: str, by: Sequence[str] = ()) -> str:
+    return aggregate("max", expr, by)
+
+
+def rate(
+    metric: Metric | str, matchers: Matchers = (), *, suffix: str = "", window: str = RATE_INTERVAL
+) -> str:
+    """Per-second rate of a counter, per series."""
+    return f"rate({selector(metric, matchers, suffix)}[{window}])"
+
+
+def sum_rate(
+    metric: Metric | str,
+    matchers: Matchers = (),
+    by: Sequence[str] = (),
+    *,
+    suffix: str = "",
+    window: str = RATE_INTERVAL,
+) -> str:
+    """Per-second rate of a counter, summed by the given labels."""
+    return total(rate(metric, matchers, suffix=suffix, window=window), by)
+
+
+def sum_increase(
+    metric: Metric | str,
+    matchers: Matchers = (),
+    by: Sequence[str] = (),
+    *,
+    suffix: str = "",
+    window: str = RANGE,
+) -> str:
+    """Increase of a counter over a window (the dashboard range by default), summed by labels."""
+    return total(f"increase({selector(metric, matchers, suffix)}[{window}])", by)
+
+
+def ratio(numerator: str, denominator: str) -> str:
+    return f"{numerator}\n/\n{denominator}"
+
+
+def quantile(
+    q: float,
+    histogram: Metric,
+    matchers: Matchers = (),
+    by: Sequence[str] = (),
+    *,
+    window: str = RATE_INTERVAL,
+    function: str = "rate",
+) -> str:
+    """A quantile estimated from a catalog histogram's buckets, per group of labels."""
+    buckets = f"{function}({selector(histogram, matchers, 'bucket')}[{window}])"
+    return f"histogram_quantile({q}, {total(buckets, (*by, n.LE))})"
+
+
+def mean(
+    histogram: Metric,
+    matchers: Matchers = (),
+    by: Sequence[str] = (),
+    *,
+    window: str = RATE_INTERVAL,
+    function: str = "rate",
+) -> str:
+    """Mean observation of a histogram over a window: sum of observations over their count."""
+    observed = total(f"{function}({selector(histogram, matchers, 'sum')}[{window}])", by)
+    counted = total(f"{function}({selector(histogram, matchers, 'count')}[{window}])", by)
+    return ratio(observed, counted)
+
+
+def age(
+    timestamp: Metric | str, matchers: Matchers = (), by: Sequence[str] = (), *, stalest: bool = False
+) -> str:
+    """Seconds since a Unix-timestamp gauge: the newest per group, or the stalest one."""
+    return f"time() - {aggregate('min' if stalest else 'max', selector(timestamp, matchers), by)}"
+
+
+def legend(*labels: str) -> str:
+    """A Grafana legend template naming each series by the given labels."""
+    return " ".join("{{" + label + "}}" for label in labels)
