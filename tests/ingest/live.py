@@ -96,7 +96,7 @@ class RecordingProxy:
         records, lock = self.records, threading.Lock()
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - the http.server API
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 status, answer = 502, b"service unreachable"
                 try:
