@@ -1,0 +1,48 @@
+"""Reading the committed rule files and promtool unit tests as plain data, for the alert suites."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tests.conftest import REPO_ROOT
+
+GENERATED = REPO_ROOT / "alerts" / "generated"
+UNIT_TESTS = REPO_ROOT / "alerts" / "tests"
+
+
+def rule_files() -> list[Path]:
+    return sorted(GENERATED.glob("*.rules.yml"))
+
+
+def unit_test_files() -> list[Path]:
+    return sorted(UNIT_TESTS.glob("*.test.yml"))
+
+
+def load(path: Path) -> Any:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def alert_rules() -> list[dict[str, Any]]:
+    """Every alerting rule in the committed generated files."""
+    return [
+        rule
+        for path in rule_files()
+        for group in load(path)["groups"]
+        for rule in group["rules"]
+        if "alert" in rule
+    ]
+
+
+def alert_expectations() -> list[tuple[str, str, str, list[dict[str, Any]]]]:
+    """(test file, eval_time, alertname, exp_alerts) for every alert_rule_test in alerts/tests."""
+    found = []
+    for path in unit_test_files():
+        for case in load(path)["tests"]:
+            for check in case.get("alert_rule_test", []):
+                found.append(
+                    (path.name, str(check["eval_time"]), check["alertname"], check.get("exp_alerts") or [])
+                )
+    return found
