@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from observability.catalog import Metric as CatalogMetric
 from observability.catalog import platform as catalog
+from observability.store.escalation_models import OUTBOX_PENDING, OutboxMessage
 from observability.store.models import RESOLVED, Heartbeat, Incident
 
 log = logging.getLogger(__name__)
@@ -72,5 +73,12 @@ def watchdog_last_seen(session: Session) -> GaugeMetricFamily:
 
 
 def outbox_gauges(session: Session, now: datetime) -> list[GaugeMetricFamily]:
-    """Backlog and oldest age of the notification outbox (empty until that table exists)."""
-    return []
+    """Notifications waiting in the outbox, and the age of the oldest (0 when none waits)."""
+    count, oldest = session.execute(
+        select(func.count(), func.min(OutboxMessage.created_at)).where(OutboxMessage.status == OUTBOX_PENDING)
+    ).one()
+    backlog = _gauge(catalog.OUTBOX_BACKLOG)
+    backlog.add_metric([], count)
+    age = _gauge(catalog.OUTBOX_OLDEST_AGE)
+    age.add_metric([], max((now - oldest).total_seconds(), 0.0) if oldest is not None else 0.0)
+    return [backlog, age]

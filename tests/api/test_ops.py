@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 from sqlalchemy import text
 
-from tests.api.conftest import Service, alert, notification, samples
+from observability.store.escalation_models import OutboxMessage
+from tests.api.conftest import Service, alert, auth, notification, samples
 
 
 def test_healthz_answers_while_the_process_runs(svc: Service) -> None:
@@ -55,7 +57,8 @@ def test_metrics_count_webhook_codes_alerts_and_open_incidents_exactly(svc: Serv
     assert got[("obs_webhook_requests_total", (("code", "401"),))] == 1
     assert got[("obs_webhook_requests_total", (("code", "400"),))] == 1
     assert got[("obs_ingest_duration_seconds_count", ())] == 3
-    assert got[("obs_alerts_received_total", (("status", "firing"),))] == 5
+    # Counted once stored: the replayed notification (a duplicate in the ledger) adds nothing.
+    assert got[("obs_alerts_received_total", (("status", "firing"),))] == 3
     assert got[("obs_incidents_open", (("service", "api"), ("severity", "critical")))] == 1
     assert got[("obs_incidents_open", (("service", "worker"), ("severity", "warning")))] == 1
     # The replayed notification opened nothing: one opening per group.
@@ -77,3 +80,67 @@ def test_every_incident_metric_of_the_catalog_is_exposed(svc: Service) -> None:
     exposed = svc.client.get("/metrics").text
     for metric in INCIDENT_METRICS:
         assert f"# HELP {metric.name} " in exposed, metric.name
+
+
+def test_mtta_and_mttr_are_observed_once_per_transition_with_the_injected_clock(svc: Service) -> None:
+    critical = svc.fire("g1", fingerprint="c")
+    svc.clock.advance(minutes=3)
+    assert svc.client.post(f"/api/v1/incidents/{critical}/ack", headers=auth("responder")).status_code == 200
+    assert svc.client.post(f"/api/v1/incidents/{critical}/ack", headers=auth("responder")).status_code == 409
+    svc.clock.advance(minutes=17)
+    assert (
+        svc.client.post(f"/api/v1/incidents/{critical}/resolve", headers=auth("responder")).status_code == 200
+    )
+    svc.fire("g2", fingerprint="w", severity="warning", starts_at=svc.clock.now)
+    svc.clock.advance(minutes=10)
+    svc.notify(
+        notification(
+            "g2",
+            alerts=[
+                alert(
+                    status="resolved",
+                    fingerprint="w",
+                    severity="warning",
+                    starts_at=svc.clock.now - timedelta(minutes=10),
+                )
+            ],
+        )
+    )
+
+    got = samples(svc)
+    critical_label = (("severity", "critical"),)
+    assert got[("obs_time_to_acknowledge_seconds_count", critical_label)] == 1
+    assert got[("obs_time_to_acknowledge_seconds_sum", critical_label)] == 180
+    assert got[("obs_time_to_acknowledge_seconds_bucket", (("le", "120.0"), ("severity", "critical")))] == 0
+    assert got[("obs_time_to_acknowledge_seconds_bucket", (("le", "300.0"), ("severity", "critical")))] == 1
+    assert got[("obs_time_to_resolve_seconds_count", critical_label)] == 1
+    assert got[("obs_time_to_resolve_seconds_sum", critical_label)] == 1200
+    # Resolved automatically when its only alert resolved.
+    assert got[("obs_time_to_resolve_seconds_sum", (("severity", "warning"),))] == 600
+    assert ("obs_time_to_acknowledge_seconds_count", (("severity", "warning"),)) not in got
+    assert ("obs_incidents_open", (("service", "api"), ("severity", "critical"))) not in got
+
+
+def test_outbox_gauges_read_the_pending_notifications(svc: Service) -> None:
+    incident_id = svc.fire("g1")
+    now = svc.clock.now
+    with svc.app.state.sessions() as session:
+        session.query(OutboxMessage).delete()
+        for key, (status, age) in enumerate([("pending", 120), ("pending", 30), ("sent", 900)]):
+            session.add(
+                OutboxMessage(
+                    incident_id=incident_id,
+                    kind="page",
+                    target="rotation:test",
+                    channel="#test",
+                    payload={},
+                    idempotency_key=f"test-{key}",
+                    status=status,
+                    next_attempt_at=now,
+                    created_at=now - timedelta(seconds=age),
+                )
+            )
+        session.commit()
+    got = samples(svc)
+    assert got[("obs_outbox_backlog", ())] == 2
+    assert got[("obs_outbox_oldest_age_seconds", ())] == 120
