@@ -21,10 +21,12 @@ from observability.ascode.dashboards.panels import (
 from observability.ascode.dashboards.queries import (
     JOB_INSTANCE,
     RANGE,
+    RATE_INTERVAL,
     eq,
     legend,
     quantile,
     ratio,
+    ratio_of_rates,
     regex,
     selector,
     sum_rate,
@@ -45,11 +47,8 @@ ERROR_RATIO = higher_is_worse(0.01, 0.05)
 LATENCY = higher_is_worse(0.3, 1.0)
 
 
-def error_ratio(by: tuple[str, ...] = (), window: str = "$__rate_interval") -> str:
-    return ratio(
-        sum_rate(HTTP_REQUESTS, SERVER_ERRORS, by, window=window),
-        sum_rate(HTTP_REQUESTS, JOB_INSTANCE, by, window=window),
-    )
+def error_ratio(by: tuple[str, ...] = (), window: str = RATE_INTERVAL) -> str:
+    return ratio_of_rates(HTTP_REQUESTS, SERVER_ERRORS, JOB_INSTANCE, by, window=window)
 
 
 dashboard = build_dashboard(

@@ -19,10 +19,11 @@ from observability.ascode.dashboards.queries import (
     legend,
     ne,
     quantile,
-    ratio,
+    ratio_of_rates,
     regex,
     sum_increase,
     sum_rate,
+    zero_if_absent,
 )
 from observability.catalog import names as n
 from observability.catalog.platform import DEPENDENCY_REQUEST_DURATION, DEPENDENCY_REQUESTS
@@ -34,10 +35,7 @@ LATENCY = higher_is_worse(1.0, 2.0)
 
 
 def error_ratio(by: tuple[str, ...] = (), window: str = RATE_INTERVAL) -> str:
-    return ratio(
-        sum_rate(DEPENDENCY_REQUESTS, NOT_SUCCEEDED, by, window=window),
-        sum_rate(DEPENDENCY_REQUESTS, CALLS, by, window=window),
-    )
+    return ratio_of_rates(DEPENDENCY_REQUESTS, NOT_SUCCEEDED, CALLS, by, window=window)
 
 
 dashboard = build_dashboard(
@@ -71,14 +69,14 @@ dashboard = build_dashboard(
             stat(
                 "Timeouts in range",
                 "Calls that timed out over the dashboard's time range.",
-                [sum_increase(DEPENDENCY_REQUESTS, (*CALLS, eq(n.OUTCOME, n.TIMEOUT)))],
+                [zero_if_absent(sum_increase(DEPENDENCY_REQUESTS, (*CALLS, eq(n.OUTCOME, n.TIMEOUT))))],
                 unit="short",
                 thresholds=higher_is_worse(1, 100),
             ),
             stat(
                 "Retries in range",
                 "Calls that failed and were retried over the dashboard's time range.",
-                [sum_increase(DEPENDENCY_REQUESTS, (*CALLS, eq(n.OUTCOME, n.RETRY)))],
+                [zero_if_absent(sum_increase(DEPENDENCY_REQUESTS, (*CALLS, eq(n.OUTCOME, n.RETRY))))],
                 unit="short",
                 thresholds=higher_is_worse(10, 1000),
             ),

@@ -25,12 +25,13 @@ from observability.ascode.dashboards.queries import (
     legend,
     mean,
     quantile,
-    ratio,
+    ratio_of_rates,
     regex,
     selector,
     sum_increase,
     sum_rate,
     total,
+    zero_if_absent,
 )
 from observability.catalog import Metric
 from observability.catalog import names as n
@@ -62,7 +63,8 @@ RESOLVE_TIME = higher_is_worse(3600, 14400)
 
 def open_incidents(matchers: tuple[str, ...] = JOB_INSTANCE, by: tuple[str, ...] = ()) -> str:
     """Open incidents; every replica exports the same database count, so take one per (severity, service)."""
-    return total(highest(selector(INCIDENTS_OPEN, matchers), INCIDENT_KEY), by)
+    counted = total(highest(selector(INCIDENTS_OPEN, matchers), INCIDENT_KEY), by)
+    return counted if by else zero_if_absent(counted)
 
 
 def database_gauge(metric: Metric) -> str:
@@ -106,7 +108,7 @@ dashboard = build_dashboard(
             stat(
                 "Alerts received in range",
                 "Alerts carried by Alertmanager webhook notifications over the dashboard's time range.",
-                [sum_increase(ALERTS_RECEIVED, JOB_INSTANCE)],
+                [zero_if_absent(sum_increase(ALERTS_RECEIVED, JOB_INSTANCE))],
                 unit="short",
             ),
             stat(
@@ -254,11 +256,10 @@ dashboard = build_dashboard(
                 "Share of delivery attempts that failed or must be retried.",
                 [
                     Query(
-                        ratio(
-                            sum_rate(
-                                NOTIFICATIONS, (*JOB_INSTANCE, regex(n.OUTCOME, f"{n.FAILURE}|{n.RETRY}"))
-                            ),
-                            sum_rate(NOTIFICATIONS, JOB_INSTANCE),
+                        ratio_of_rates(
+                            NOTIFICATIONS,
+                            (*JOB_INSTANCE, regex(n.OUTCOME, f"{n.FAILURE}|{n.RETRY}")),
+                            JOB_INSTANCE,
                         ),
                         "failed or retried",
                     )
@@ -289,7 +290,7 @@ dashboard = build_dashboard(
             stat(
                 "Incidents without a runbook",
                 "Incidents opened in range for an alert whose runbook_url points nowhere: write the runbook.",
-                [sum_increase(RUNBOOK_MISSING, JOB_INSTANCE)],
+                [zero_if_absent(sum_increase(RUNBOOK_MISSING, JOB_INSTANCE))],
                 unit="short",
                 thresholds=steps("green", (1, "orange")),
                 width=6,

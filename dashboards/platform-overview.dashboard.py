@@ -2,7 +2,15 @@
 
 from observability.ascode.dashboards.board import build_dashboard, linked
 from observability.ascode.dashboards.panels import Query, gauge, section, stat, steps, timeseries
-from observability.ascode.dashboards.queries import aggregate, eq, highest, regex, selector, total
+from observability.ascode.dashboards.queries import (
+    aggregate,
+    eq,
+    highest,
+    regex,
+    selector,
+    total,
+    zero_if_absent,
+)
 from observability.ascode.dashboards.slo import (
     budget_remaining,
     burn_rate,
@@ -25,7 +33,7 @@ BURN_THRESHOLDS = steps(
 
 def open_incidents(matchers: tuple[str, ...] = INCIDENT_JOB) -> str:
     # Every replica of the incident service exports the same count: one value per (severity, service).
-    return total(highest(selector(INCIDENTS_OPEN, matchers), (n.SEVERITY, n.SERVICE)))
+    return zero_if_absent(total(highest(selector(INCIDENTS_OPEN, matchers), (n.SEVERITY, n.SERVICE))))
 
 
 def slo_rows(slo):
@@ -76,7 +84,10 @@ def slo_rows(slo):
     ]
 
 
+# One title per scrape job; reversed so that a job's first service in the catalog names it (api, not
+# the dependencies measured from it).
 JOBS = sorted({svc.job: svc.title for svc in reversed(SERVICES)}.items())
+PLATFORM_JOBS = regex(n.JOB, "|".join(job for job, _ in JOBS))
 
 dashboard = build_dashboard(
     "platform-overview",
@@ -106,13 +117,7 @@ dashboard = build_dashboard(
             stat(
                 "Targets down",
                 "Scrape targets of the platform's jobs whose last scrape failed.",
-                [
-                    aggregate(
-                        "count",
-                        f"{selector(x.UP, (regex(n.JOB, '|'.join(job for job, _ in JOBS)),))} == 0",
-                    )
-                    + " or vector(0)"
-                ],
+                [zero_if_absent(aggregate("count", f"{selector(x.UP, (PLATFORM_JOBS,))} == 0"))],
                 unit="short",
                 thresholds=steps("green", (1, "red")),
             ),

@@ -23,6 +23,7 @@ from observability.ascode.dashboards.queries import (
     legend,
     quantile,
     ratio,
+    ratio_of_rates,
     selector,
     sum_rate,
     total,
@@ -48,10 +49,7 @@ HEARTBEAT_AGE = higher_is_worse(30, 60)
 
 
 def failure_ratio(by: tuple[str, ...] = (), window: str = RATE_INTERVAL) -> str:
-    return ratio(
-        sum_rate(JOBS_PROCESSED, FAILED, by, window=window),
-        sum_rate(JOBS_PROCESSED, JOB_INSTANCE, by, window=window),
-    )
+    return ratio_of_rates(JOBS_PROCESSED, FAILED, JOB_INSTANCE, by, window=window)
 
 
 dashboard = build_dashboard(

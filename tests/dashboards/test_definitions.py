@@ -11,7 +11,7 @@ from grafanalib.core import GridPos, Stat
 from observability.ascode.dashboards import DashboardDefinitionError, render_dashboards
 from observability.ascode.dashboards.layout import LayoutError, arrange
 from observability.ascode.dashboards.panels import section
-from observability.ascode.dashboards.slo import burn_rate_windows, error_budget
+from observability.ascode.dashboards.slo import budget, burn_rate_windows
 from observability.catalog.platform import API_AVAILABILITY as API_AVAILABILITY_SLO
 from observability.catalog.platform import JOB_SUCCESS as JOB_SUCCESS_SLO
 
@@ -94,8 +94,8 @@ def test_arrange_refuses_a_row_wider_than_the_grid() -> None:
 
 
 def test_error_budget_is_written_without_float_noise() -> None:
-    assert error_budget(API_AVAILABILITY_SLO) == "0.001"
-    assert error_budget(JOB_SUCCESS_SLO) == "0.01"
+    assert budget(API_AVAILABILITY_SLO) == "0.001"
+    assert budget(JOB_SUCCESS_SLO) == "0.01"
 
 
 def test_burn_rate_windows_are_every_alert_window_shortest_first() -> None:

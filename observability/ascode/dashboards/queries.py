@@ -142,3 +142,24 @@ def age(
 def legend(*labels: str) -> str:
     """A Grafana legend template naming each series by the given labels."""
     return " ".join("{{" + label + "}}" for label in labels)
+
+
+def zero_if_absent(expr: str) -> str:
+    """An unlabelled sum that reads 0, not "no data", before its first matching series exists."""
+    return f"({expr} or vector(0))"
+
+
+def ratio_of_rates(
+    metric: Metric | str,
+    part: Matchers,
+    whole: Matchers,
+    by: Sequence[str] = (),
+    *,
+    window: str = RATE_INTERVAL,
+) -> str:
+    """Rate of the `part` series over the rate of the `whole`, per group (e.g. 5xx over all requests).
+
+    Ungrouped, it reads 0 while no `part` series exists yet; grouped, such groups are simply absent.
+    """
+    numerator = sum_rate(metric, part, by, window=window)
+    return ratio(numerator if by else zero_if_absent(numerator), sum_rate(metric, whole, by, window=window))
