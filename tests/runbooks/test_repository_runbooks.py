@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 
 import promql_parser
@@ -12,6 +13,7 @@ import yaml
 from observability import catalog
 from observability.catalog import MetricKind
 from observability.runbooks import INDEX_FILE, SECTIONS, Runbook, load_runbooks
+from tests.support import binary
 
 RUNBOOKS = Path(__file__).resolve().parents[2] / "runbooks"
 # The alert plan's runbook slugs (besides one per SLO, which the catalog names).
@@ -169,3 +171,20 @@ def test_front_matter_agrees_with_the_generated_alerts_that_link_to_it() -> None
         assert {runbook.team} == {rule["labels"]["team"] for rule in rules}, runbook.source
         uids = {rule["annotations"]["dashboard_url"].rsplit("/", 1)[-1] for rule in rules}
         assert uids <= set(runbook.dashboards), runbook.source
+
+
+def test_every_runbook_query_parses_with_the_real_prometheus(tmp_path: Path) -> None:
+    """promtool parses each query as a recording rule: Prometheus' own parser, not a port of it."""
+    promtool = binary("promtool")
+    rules = [
+        {"record": f"runbook:query:{slug.replace('-', '_')}_{i}", "expr": query}
+        for slug, runbook in sorted(ALL.items())
+        for i, query in enumerate(runbook.code_blocks("promql"))
+    ]
+    path = tmp_path / "runbook-queries.rules.yml"
+    groups = {"groups": [{"name": "runbook-queries", "rules": rules}]}
+    path.write_text(yaml.safe_dump(groups), encoding="utf-8")
+    command = [promtool, "check", "rules", str(path)]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"SUCCESS: {len(rules)} rules found" in result.stdout
