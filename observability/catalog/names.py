@@ -34,6 +34,7 @@ DEVICE = "device"
 MOUNTPOINT = "mountpoint"
 FSTYPE = "fstype"
 APPLICATION_NAME = "application_name"
+INDEX = "index"  # pgvector index name (the demo's custom postgres_exporter query)
 
 # Values of the severity label (monitoring-mixin convention).
 CRITICAL = "critical"  # pages a human now
