@@ -17,9 +17,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from observability.escalation.durations import format_duration
 from observability.escalation.matrix import Matrix, Target
 from observability.escalation.plan import Page, pages
-from observability.incidents.lifecycle import ESCALATED, INCIDENT_RESOLVED
+from observability.incidents.lifecycle import ACKNOWLEDGED, ESCALATED, INCIDENT_RESOLVED, TRIGGERED
 from observability.store.escalation_models import (
     OUTBOX_PENDING,
     STEP_CANCELLED,
@@ -83,11 +84,18 @@ def _fire(
     # Rotations resolve at the step's due time, so a late tick pages who the plan said it would.
     paged = pages(matrix, targets, step.due_at)
     step.status, step.fired_at, step.fired_by = STEP_FIRED, fired_at, worker
+    retriggered = incident.status == ACKNOWLEDGED
+    if retriggered:
+        # Only a re-armed round is pending while acknowledged (the ack cancelled the rest): the
+        # ack timeout ran out with the incident unresolved, so it needs acknowledging again.
+        incident.status, incident.updated_at = TRIGGERED, fired_at
     policy = matrix.policy(step.policy)
     cycles = f"/{policy.repeat + 1}" if policy else ""
     steps = f"/{len(policy.steps)}" if policy else ""
     where = f"{step.policy} step {step.step + 1}{steps}, cycle {step.cycle + 1}{cycles}, round {step.round}"
     message = "paged " + (", ".join(_describe(page) for page in paged) or "nobody") + f" ({where})"
+    if retriggered:
+        message = f"ack timeout: still unresolved {_since(incident, fired_at)}, re-triggered; {message}"
     if missing:
         message += f"; not in the matrix any more: {', '.join(missing)}"
     data: dict[str, Any] = {
@@ -98,6 +106,7 @@ def _fire(
         "step": step.step,
         "due_at": step.due_at.isoformat(),
         "pages": [{"target": p.target, "person": p.person, "address": p.address} for p in paged],
+        "retriggered": retriggered,
     }
     session.add(
         TimelineEvent(
@@ -129,6 +138,13 @@ def _known_targets(matrix: Matrix, stored: list[dict[str, str]]) -> tuple[list[T
         else:
             missing.append(target.label())
     return known, missing
+
+
+def _since(incident: Incident, now: datetime) -> str:
+    if incident.acknowledged_at is None:
+        return "after the acknowledgement"
+    by = f" by {incident.acknowledged_by}" if incident.acknowledged_by else ""
+    return f"{format_duration(now - incident.acknowledged_at)} after the acknowledgement{by}"
 
 
 def _describe(page: Page) -> str:

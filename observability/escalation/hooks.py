@@ -17,12 +17,10 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
-from observability.catalog import SERVICES, names
+from observability.catalog import names
 from observability.escalation import steps
 from observability.escalation.matrix import Matrix, Policy
 from observability.escalation.plan import escalation_plan, rearmed_plan
-
-TEAM_OF_SERVICE = {service.name: service.team for service in SERVICES}
 
 _active: Matrix | None = None
 
@@ -53,20 +51,16 @@ def active_matrix() -> Matrix:
 
 
 def incident_labels(incident: IncidentLike) -> dict[str, str]:
-    """The labels policies match on: service, severity, and team (from the group, else the catalog)."""
+    """The labels policies match on: the group's, with the incident's service and severity."""
     labels = dict(getattr(incident, "group_labels", None) or {})
     labels[names.SERVICE] = incident.service
     labels[names.SEVERITY] = incident.severity
-    if not labels.get(names.TEAM) and incident.service in TEAM_OF_SERVICE:
-        labels[names.TEAM] = TEAM_OF_SERVICE[incident.service]
     return labels
 
 
 def on_opened(session: Session, incident: IncidentLike, now: datetime) -> None:
     policy = active_matrix().policy_for(incident_labels(incident))
-    steps.schedule(
-        session, incident.id, escalation_plan(policy, now, round=steps.next_round(session, incident.id)), now
-    )
+    steps.schedule(session, incident.id, escalation_plan(policy, now, round=0), now)
 
 
 def on_acknowledged(session: Session, incident: IncidentLike, now: datetime) -> None:

@@ -56,6 +56,7 @@ def load_matrix(path: Path | str) -> Matrix:
             declared.get("people"),
             declared.get("rotations"),
             list(parsed["policies"].values()),
+            has_default=any(isinstance(item, dict) and not item.get("match") for item in raw["policies"][1]),
         )
     if problems:
         raise MatrixError(problems)
@@ -170,7 +171,12 @@ def _check_rotations(shown: str, people: set[str | None], rotations: dict[str, R
 
 
 def _check_policies(
-    shown: str, people: set[str | None] | None, rotations: set[str | None] | None, policies: list[Policy]
+    shown: str,
+    people: set[str | None] | None,
+    rotations: set[str | None] | None,
+    policies: list[Policy],
+    *,
+    has_default: bool,
 ) -> Iterator[str]:
     known = {names.SERVICE: KNOWN_SERVICES, names.SEVERITY: KNOWN_SEVERITIES, names.TEAM: KNOWN_TEAMS}
     default = None
@@ -196,5 +202,5 @@ def _check_policies(
                     yield f"{where}: unknown rotation {target.rotation!r} (not in rotations.yml)"
                 if target.person is not None and people is not None and target.person not in people:
                     yield f"{where}: unknown person {target.person!r} (not in people.yml)"
-    if policies and default is None:
+    if not has_default:
         yield f"{shown}: no default policy: the last policy must have no `match`, so every incident gets one"

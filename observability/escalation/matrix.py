@@ -15,11 +15,21 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from observability.catalog import names
+from observability.catalog import SERVICES, names
 from observability.escalation.durations import format_duration, parse_duration
 
 SHIFT_LENGTHS = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
 MATCH_KEYS = (names.SERVICE, names.SEVERITY, names.TEAM)
+TEAM_OF_SERVICE = {service.name: service.team for service in SERVICES}
+
+
+def routing_labels(labels: dict[str, str]) -> dict[str, str]:
+    """The labels policies match on; a missing team is the owner of the service in the catalog."""
+    routed = dict(labels)
+    service = routed.get(names.SERVICE, "")
+    if not routed.get(names.TEAM) and service in TEAM_OF_SERVICE:
+        routed[names.TEAM] = TEAM_OF_SERVICE[service]
+    return routed
 
 
 def _timezone(key: str) -> str:
@@ -219,7 +229,8 @@ class Matrix(BaseModel):
 
     def policy_for(self, labels: dict[str, str]) -> Policy:
         """The first policy whose match fits the labels; the validated matrix ends with a default."""
-        return next(policy for policy in self.policies if policy.matches(labels))
+        routed = routing_labels(labels)
+        return next(policy for policy in self.policies if policy.matches(routed))
 
     def policy(self, policy_id: str) -> Policy | None:
         return next((policy for policy in self.policies if policy.id == policy_id), None)

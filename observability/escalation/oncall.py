@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from observability.escalation.matrix import Rotation
+from observability.escalation.matrix import Matrix, Rotation
 
 
 @dataclass(frozen=True)
@@ -74,3 +74,21 @@ def shifts_between(rotation: Rotation, start: datetime, end: datetime) -> list[S
 def _require_aware(at: datetime) -> None:
     if at.tzinfo is None or at.utcoffset() is None:
         raise ValueError(f"on-call questions need an aware datetime, got naive {at.isoformat()}")
+
+
+@dataclass(frozen=True)
+class RosterEntry:
+    """One rotation's current shift and who takes over when it ends."""
+
+    rotation: Rotation
+    shift: Shift
+    next_person: str
+
+
+def roster(matrix: Matrix, at: datetime) -> list[RosterEntry]:
+    """Every rotation's shift at `at`, in matrix order."""
+    entries = []
+    for rotation in matrix.rotations.values():
+        shift = on_call(rotation, at)
+        entries.append(RosterEntry(rotation, shift, on_call(rotation, shift.end).person))
+    return entries

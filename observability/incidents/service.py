@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from observability import telemetry
+from observability.escalation import hooks as escalation
 from observability.incidents import lifecycle
 from observability.incidents.errors import IncidentNotFound
 from observability.store.models import Incident, TimelineEvent
@@ -57,6 +58,7 @@ def acknowledge(session: Session, *, incident_id: int, actor: str, now: datetime
     incident.acknowledged_at, incident.acknowledged_by, incident.updated_at = now, actor, now
     telemetry.record_acknowledged(session, severity=incident.severity, started_at=incident.opened_at, now=now)
     _append(session, incident, lifecycle.ACKNOWLEDGED_EVENT, actor, f"acknowledged by {actor}", now)
+    escalation.on_acknowledged(session, incident, now)
     return incident
 
 
@@ -67,6 +69,7 @@ def resolve(session: Session, *, incident_id: int, actor: str, now: datetime) ->
     incident.resolved_at, incident.resolved_by, incident.updated_at = now, actor, now
     telemetry.record_resolved(session, severity=incident.severity, started_at=incident.opened_at, now=now)
     _append(session, incident, lifecycle.RESOLVED_EVENT, actor, f"resolved by {actor}", now)
+    escalation.on_resolved(session, incident, now)
     return incident
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from observability import telemetry
+from observability.escalation import hooks as escalation
 from observability.incidents import lifecycle
 from observability.incidents.alert_facts import (
     AlertFacts,
@@ -136,11 +137,14 @@ def _after_transition(
             service=incident.service,
             runbook_missing=incident.runbook_missing,
         )
+        opened = escalation.on_opened if plan.action == lifecycle.OPEN else escalation.on_reopened
+        opened(session, incident, now)
     resolved_now = plan.status == lifecycle.INCIDENT_RESOLVED and (
         before is None or before.status != lifecycle.INCIDENT_RESOLVED
     )
     if resolved_now:
         telemetry.record_resolved(session, severity=incident.severity, started_at=incident.opened_at, now=now)
+        escalation.on_resolved(session, incident, now)
 
 
 _INCIDENT_COLUMNS = (
