@@ -265,7 +265,12 @@ dashboard = build_dashboard(
                 "pgvector index size",
                 "Size of each pgvector index (custom postgres_exporter query); empty where the vector "
                 "extension is not installed.",
-                [selector(x.PG_VECTOR_INDEX_SIZE_BYTES, JOB_INSTANCE)],
+                [
+                    Query(
+                        total(selector(x.PG_VECTOR_INDEX_SIZE_BYTES, JOB_INSTANCE), (n.INSTANCE, n.INDEX)),
+                        legend(n.INDEX),
+                    )
+                ],
                 unit="bytes",
                 width=10,
             ),
