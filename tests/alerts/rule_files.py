@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +22,10 @@ def unit_test_files() -> list[Path]:
     return sorted(UNIT_TESTS.glob("*.test.yml"))
 
 
+@cache
 def load(path: Path) -> Any:
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+    """Parsed YAML, cached: the suites read the same large test files many times (treat as read-only)."""
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def alert_rules() -> list[dict[str, Any]]:

@@ -73,9 +73,12 @@ class AlertRule:
             problems.append(f"runbook {self.runbook!r} is not a slug like 'api-errors'")
         try:
             parse_duration(self.for_)
+        except ValueError as exc:
+            problems.append(str(exc))
+        try:
             self.dashboard_uid  # noqa: B018 - resolves the slug, raising KeyError when unknown
-        except (ValueError, KeyError) as exc:
-            problems.append(str(exc).strip("'\""))
+        except KeyError as exc:
+            problems.append(str(exc.args[0]))
         for label in self.labels:
             if label in RESERVED_LABELS or not _LABEL_NAME.fullmatch(label):
                 problems.append(f"label {label!r} is reserved or not a valid label name")
