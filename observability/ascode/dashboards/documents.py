@@ -53,11 +53,6 @@ def variables(dashboard: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
     return {variable["name"]: variable for variable in dashboard.get("templating", {}).get("list", [])}
 
 
-def variable_names(expr: str) -> set[str]:
-    """Names of the Grafana variables an expression uses (`$job`, `${datasource}`, `$__range`)."""
-    return {match["braced"] or match["bare"] for match in _VARIABLE.finditer(expr)}
-
-
 def all_values(dashboard: Mapping[str, Any]) -> dict[str, str]:
     """Each template variable at "All" (its allValue regex), or at its default when it has no All."""
     values = {}

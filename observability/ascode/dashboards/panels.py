@@ -181,11 +181,13 @@ def table(
     description: str,
     columns: Sequence[Column],
     *,
-    hide: Sequence[str] = (),
     width: int = 12,
     height: int = 8,
 ) -> Table:
     """Instant queries merged on their labels into one row per series, one column per query."""
+    if len(columns) < 2:
+        # Grafana names a lone query's field "Value", not "Value #A": the overrides would not apply.
+        raise ValueError(f"table {title!r} needs at least two columns; use a stat or time series panel")
     overrides = []
     for ref_id, column in zip(string.ascii_uppercase, columns, strict=False):
         properties: list[dict[str, Any]] = [
@@ -200,7 +202,6 @@ def table(
         overrides.append(
             {"matcher": {"id": "byName", "options": f"Value #{ref_id}"}, "properties": properties}
         )
-    hidden = {"Time": True} | dict.fromkeys(hide, True)
     return Table(
         title=title,
         description=description,
@@ -211,7 +212,7 @@ def table(
         thresholds=NEUTRAL,
         transformations=[
             {"id": "merge", "options": {}},
-            {"id": "organize", "options": {"excludeByName": hidden}},
+            {"id": "organize", "options": {"excludeByName": {"Time": True}}},
         ],
     )
 
