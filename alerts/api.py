@@ -1,10 +1,9 @@
 """Alerts on the HTTP API: is it up, does it answer without errors, fast, without queueing."""
 
-from observability.ascode.rules import AlertRule, regex, series
-from observability.catalog import exporters, names, platform
+from observability.ascode.rules import AlertRule, regex, series, target_down_alert
+from observability.catalog import names, platform
 
 API = platform.API
-UP = series(exporters.UP, job=API.job)
 REQUESTS = series(platform.HTTP_REQUESTS, job=API.job)
 ERRORS = series(platform.HTTP_REQUESTS, job=API.job, status=regex("5.."))
 DURATION_BUCKETS = series(platform.HTTP_REQUEST_DURATION, "_bucket", job=API.job)
@@ -15,18 +14,12 @@ IN_FLIGHT = series(platform.HTTP_REQUESTS_IN_FLIGHT, job=API.job)
 IN_FLIGHT_LIMIT = 100
 
 RULES = [
-    AlertRule(
+    target_down_alert(
+        API,
         name="PlatformApiDown",
-        expr=f"{UP} == 0 or absent({UP})",
-        for_="2m",
-        severity=names.CRITICAL,
-        service=API,
         summary="The API is down or cannot be scraped.",
-        description=(
-            "Prometheus cannot scrape the API (job {{ $labels.job }}"
-            "{{ with $labels.instance }}, instance {{ . }}{{ end }}) for 2 minutes: "
-            "clients cannot submit jobs."
-        ),
+        subject="the API",
+        impact="clients cannot submit jobs.",
         runbook="api-down",
     ),
     AlertRule(

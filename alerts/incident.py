@@ -1,28 +1,21 @@
 """Alerts on this incident-response service itself, plus the always-firing Watchdog."""
 
-from observability.ascode.rules import AlertRule, regex, series
-from observability.catalog import exporters, names, platform
+from observability.ascode.rules import AlertRule, regex, series, target_down_alert
+from observability.catalog import names, platform
 
 INCIDENT = platform.INCIDENT
-UP = series(exporters.UP, job=INCIDENT.job)
 WEBHOOKS = series(platform.WEBHOOK_REQUESTS, job=INCIDENT.job)
 WEBHOOK_ERRORS = series(platform.WEBHOOK_REQUESTS, job=INCIDENT.job, code=regex("5.."))
 OUTBOX_OLDEST_AGE = series(platform.OUTBOX_OLDEST_AGE, job=INCIDENT.job)
 FAILED_NOTIFICATIONS = series(platform.NOTIFICATIONS, job=INCIDENT.job, outcome=names.FAILURE)
 
 RULES = [
-    AlertRule(
+    target_down_alert(
+        INCIDENT,
         name="IncidentServiceDown",
-        expr=f"{UP} == 0 or absent({UP})",
-        for_="2m",
-        severity=names.CRITICAL,
-        service=INCIDENT,
         summary="The incident-response service is down or cannot be scraped.",
-        description=(
-            "Prometheus cannot scrape the incident service (job {{ $labels.job }}"
-            "{{ with $labels.instance }}, instance {{ . }}{{ end }}) for 2 minutes: Alertmanager "
-            "notifications are not turned into incidents or pages."
-        ),
+        subject="the incident service",
+        impact="Alertmanager notifications are not turned into incidents or pages.",
         runbook="incident-service",
     ),
     AlertRule(

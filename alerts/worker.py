@@ -1,10 +1,9 @@
 """Alerts on BaseWorker: workers alive and looping, jobs succeeding, the queue draining."""
 
-from observability.ascode.rules import AlertRule, series
-from observability.catalog import exporters, names, platform
+from observability.ascode.rules import AlertRule, series, target_down_alert
+from observability.catalog import names, platform
 
 WORKER = platform.WORKER
-UP = series(exporters.UP, job=WORKER.job)
 HEARTBEAT = series(platform.WORKER_HEARTBEAT, job=WORKER.job)
 PROCESSED = series(platform.JOBS_PROCESSED, job=WORKER.job)
 FAILED = series(platform.JOBS_PROCESSED, job=WORKER.job, outcome=names.FAILURE)
@@ -12,21 +11,15 @@ RETRIES = series(platform.JOB_RETRIES, job=WORKER.job)
 QUEUE_DEPTH = series(platform.QUEUE_DEPTH, job=WORKER.job)
 OLDEST_AGE = series(platform.QUEUE_OLDEST_AGE, job=WORKER.job)
 
-# Every worker reports the depth of the shared queue table, hence max, never sum, across instances.
-BACKLOG_THRESHOLD = 500
+BACKLOG_THRESHOLD = 500  # waiting jobs of one type
 
 RULES = [
-    AlertRule(
+    target_down_alert(
+        WORKER,
         name="PlatformWorkerDown",
-        expr=f"{UP} == 0 or absent({UP})",
-        for_="2m",
-        severity=names.CRITICAL,
-        service=WORKER,
         summary="A worker is down or cannot be scraped.",
-        description=(
-            "Prometheus cannot scrape the workers (job {{ $labels.job }}"
-            "{{ with $labels.instance }}, instance {{ . }}{{ end }}) for 2 minutes: jobs are not being run."
-        ),
+        subject="the workers",
+        impact="jobs are not being run.",
         runbook="worker-down",
     ),
     AlertRule(
@@ -80,6 +73,7 @@ RULES = [
     ),
     AlertRule(
         name="PlatformWorkerQueueBacklogGrowing",
+        # Every worker reports the depth of the one shared queue table: max across instances, not sum.
         expr=f"""
             max by (job, job_type) ({QUEUE_DEPTH}) > {BACKLOG_THRESHOLD}
             and

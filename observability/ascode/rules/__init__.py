@@ -3,6 +3,7 @@
 from .model import AlertRule, RecordingRule, RuleGroup, promql
 from .profile import FAST, PRODUCTION, PROFILES, Profile, profile_named
 from .render import GENERATED_DIR, all_alert_rules, render_rules
+from .scrape_targets import target_down_alert
 from .selectors import not_equal, not_regex, regex, series
 from .sources import AlertSourceError, load_alert_groups
 
@@ -25,4 +26,5 @@ __all__ = [
     "regex",
     "render_rules",
     "series",
+    "target_down_alert",
 ]
