@@ -54,7 +54,13 @@ def run(args: argparse.Namespace) -> int:
         )
     print(f"obs serve: database {database} is at the newest schema", flush=True)
     print(receiver_snippet(settings, args.host, args.port), flush=True)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level)
+    from observability.escalation.loading import MatrixError
+
+    try:
+        app = create_app(settings)
+    except MatrixError as exc:  # the service refuses to start on an invalid escalation matrix
+        return _fail(f"{exc} (check it with `obs check-config`)")
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
     return 0
 
 

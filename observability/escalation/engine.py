@@ -64,6 +64,9 @@ class EscalationEngine:
     def tick(self, now: datetime | None = None) -> int:
         """Fire every step due at `now` (default: the clock); how many fired."""
         now = now or self.clock()
+        due = self.next_due_at()
+        if due is None or due > now:
+            return 0  # nothing due: no write transaction (on SQLite it would take the write lock)
         fired = 0
         while True:
             with self.sessions.begin() as session:

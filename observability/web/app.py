@@ -20,6 +20,7 @@ ROUTERS = (
     "observability.web.ops",
     "observability.web.incidents_api",
     "observability.web.audit_api",
+    "observability.web.oncall",
 )
 
 
@@ -29,7 +30,11 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        from observability.web.oncall import start_escalation
+
+        escalation = start_escalation(_app)
         yield
+        escalation.shutdown()
         engine.dispose()
 
     app = FastAPI(
