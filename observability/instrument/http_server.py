@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable
+from contextlib import nullcontext
 from typing import Any
 
 from fastapi import FastAPI, Response
@@ -65,9 +66,19 @@ class PrometheusMiddleware:
         in_flight = self.in_flight.labels(method)
         in_flight.inc()
         started = time.perf_counter()
-        with self.tracer.start_as_current_span(
-            method, context=parent, kind=SpanKind.SERVER, record_exception=True, set_status_on_exception=True
-        ) as span:
+        native = _native_server_span(scope)
+        server_span = (
+            nullcontext(native)
+            if native is not None
+            else self.tracer.start_as_current_span(
+                method,
+                context=parent,
+                kind=SpanKind.SERVER,
+                record_exception=True,
+                set_status_on_exception=True,
+            )
+        )
+        with server_span as span:
             try:
                 await self.app(scope, receive, send_with_status)
             finally:
@@ -76,7 +87,8 @@ class PrometheusMiddleware:
                 route = route_template(scope)
                 self.requests.labels(method, route, str(status)).inc()
                 self.duration.labels(method, route).observe(elapsed)
-                self._finish_span(span, method, route, status)
+                if native is None:
+                    self._finish_span(span, method, route, status)
                 if self.access_log:
                     access_log.info(
                         "request handled",
@@ -98,6 +110,17 @@ class PrometheusMiddleware:
         span.set_attribute("http.response.status_code", status)
         if status >= 500:
             span.set_status(Status(StatusCode.ERROR))
+
+
+def _native_server_span(scope: Scope) -> trace.Span | None:
+    """The server span FastAPI's own telemetry (FastAPI >= 0.160) opened for this request, if any.
+
+    Reusing it keeps one server span per request; log lines then carry its ids.
+    """
+    if scope.get("fastapi.telemetry") is None:
+        return None
+    current = trace.get_current_span()
+    return current if current.is_recording() else None
 
 
 def metrics_endpoint(registry: CollectorRegistry) -> Any:

@@ -1,0 +1,71 @@
+"""One live stack per session: the platform, exporters, Prometheus, Alertmanager, incident service.
+
+Nothing here skips in CI: a missing binary or PostgreSQL goes through tests.support.unavailable.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from demo.inject import RunningStack
+from demo.stack import Stack, StackOptions
+from tests.live.otlp_receiver import OtlpReceiver
+from tests.live.prometheus import PrometheusClient, wait_for
+from tests.support import binary, free_port
+
+pytestmark = pytest.mark.e2e
+
+BINARIES = (
+    "prometheus",
+    "prometheus-alertmanager",
+    "prometheus-node-exporter",
+    "prometheus-postgres-exporter",
+)
+SCRAPED_JOBS = 6  # api, worker, node, postgres, obs, prometheus
+
+
+@dataclass
+class LiveStack:
+    stack: Stack
+    prometheus: PrometheusClient
+    receiver: OtlpReceiver
+    running: RunningStack
+    faults_exercised: set[str] = field(default_factory=set)
+
+    def api_log(self) -> Path:
+        return self.stack.log_dir / "api.log"
+
+
+@pytest.fixture(scope="session")
+def live(postgres_server_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStack]:
+    for name in BINARIES:
+        binary(name)
+    receiver = OtlpReceiver(free_port()).start()
+    options = StackOptions(
+        run_dir=tmp_path_factory.mktemp("live-stack"),
+        postgres_url=postgres_server_url,
+        database=f"obs_live_{uuid.uuid4().hex[:10]}",
+        drop_database=True,
+        traffic_rate=10.0,
+        traffic_duration=600.0,
+        otlp_traces_endpoint=receiver.endpoint,
+    )
+    try:
+        with Stack(options) as stack:
+            prometheus = PrometheusClient(stack.url("prometheus"))
+            wait_for(lambda: _traffic_flows(prometheus), timeout=60)
+            yield LiveStack(stack, prometheus, receiver, RunningStack.load(stack.run_dir))
+    finally:
+        receiver.stop()
+
+
+def _traffic_flows(prometheus: PrometheusClient) -> bool:
+    up = prometheus.series("up == 1")
+    jobs_done = prometheus.series('sum(rate(worker_jobs_processed_total{job="worker"}[10s])) > 0')
+    requests = prometheus.series('sum(rate(http_requests_total{job="api",route="/jobs"}[10s])) > 0')
+    return len(up) >= SCRAPED_JOBS and bool(jobs_done) and bool(requests)
