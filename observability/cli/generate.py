@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 
@@ -20,7 +21,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--profile",
         default="production",
-        help="alert profile: 'production' (committed) or 'fast' (short windows for live tests)",
+        choices=("production", "fast"),
+        help="alert profile: 'production' (committed) or 'fast' (ranges and `for` / 60, for live tests)",
     )
     parser.add_argument(
         "--out", type=Path, help="write into this directory instead of the repository (e.g. the fast profile)"
@@ -29,6 +31,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
+    try:
+        return _generate(args)
+    except (ValueError, KeyError, OSError, SyntaxError) as exc:
+        # Generators name the content file and the item in their errors; one line is enough.
+        print(f"obs generate: {exc}", file=sys.stderr)
+        return 1
+
+
+def _generate(args: argparse.Namespace) -> int:
     from observability.ascode import output
 
     started = time.perf_counter()
