@@ -1,0 +1,142 @@
+"""Escalation fixtures: the shipped matrix, a migrated store on both backends, and a desk that opens,
+acknowledges and resolves incidents through the real ingest and service code with an injected clock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from observability.escalation import hooks
+from observability.escalation.engine import EscalationEngine
+from observability.escalation.loading import load_matrix
+from observability.escalation.matrix import Matrix
+from observability.incidents import service
+from observability.incidents.payload import AlertmanagerNotification
+from observability.ingest.pipeline import ingest_notification
+from observability.store.engine import make_engine, session_factory
+from observability.store.escalation_models import EscalationStep, OutboxMessage
+from observability.store.models import Incident, TimelineEvent
+from tests.ingest.payloads import alert, notification
+from tests.ingest.stores import store_url
+
+__all__ = ["store_url"]
+
+REOPEN_WINDOW = timedelta(minutes=30)
+
+
+@pytest.fixture
+def matrix(repo_root: Path) -> Iterator[Matrix]:
+    """The shipped matrix, also the one the lifecycle hooks plan with during the test."""
+    shipped = load_matrix(repo_root / "incident")
+    hooks.use_matrix(shipped)
+    yield shipped
+    hooks.use_matrix(None)
+
+
+class Desk:
+    """Incidents on one store, driven through the real ingest and service functions."""
+
+    def __init__(self, url: str, matrix: Matrix, worker: str = "test-engine") -> None:
+        self.url = url
+        self.db = make_engine(url)
+        self.sessions = session_factory(self.db)
+        self.now: datetime | None = None
+        self.engine = EscalationEngine(self.sessions, matrix, clock=self.clock, worker=worker)
+
+    def clock(self) -> datetime:
+        assert self.now is not None, "set desk.now first"
+        return self.now
+
+    def open(
+        self, at: datetime, *, service: str = "api", severity: str = "critical", group: str = "g1"
+    ) -> int:
+        """Alertmanager reports a new firing group at `at`; the id of the incident it opens."""
+        body = notification(
+            [alert(f"fp-{group}", service=service, severity=severity, starts_at=at)], group_key=group
+        )
+        result = ingest_notification(
+            self.sessions,
+            AlertmanagerNotification.model_validate(body),
+            now=at,
+            reopen_window=REOPEN_WINDOW,
+            runbooks={},
+        )
+        assert result.incident_id is not None
+        return result.incident_id
+
+    def alert_resolves(
+        self, started: datetime, at: datetime, *, group: str = "g1", service: str = "api"
+    ) -> None:
+        """The alert that fired at `started` (opening the group's incident) resolves at `at`."""
+        fired = alert(f"fp-{group}", service=service, starts_at=started)
+        body = notification([{**fired, "status": "resolved", "endsAt": at.isoformat()}], group_key=group)
+        ingest_notification(
+            self.sessions,
+            AlertmanagerNotification.model_validate(body),
+            now=at,
+            reopen_window=REOPEN_WINDOW,
+            runbooks={},
+        )
+
+    def acknowledge(self, incident_id: int, at: datetime, actor: str = "anna") -> None:
+        with self.sessions.begin() as session:
+            service.acknowledge(session, incident_id=incident_id, actor=actor, now=at)
+
+    def resolve(self, incident_id: int, at: datetime, actor: str = "anna") -> None:
+        with self.sessions.begin() as session:
+            service.resolve(session, incident_id=incident_id, actor=actor, now=at)
+
+    def tick(self, at: datetime) -> int:
+        self.now = at
+        return self.engine.tick(at)
+
+    def escalations(self, incident_id: int | None = None) -> list[TimelineEvent]:
+        with self.sessions() as session:
+            query = select(TimelineEvent).where(TimelineEvent.kind == "escalated").order_by(TimelineEvent.id)
+            if incident_id is not None:
+                query = query.where(TimelineEvent.incident_id == incident_id)
+            return list(session.scalars(query))
+
+    def outbox(self, incident_id: int | None = None) -> list[OutboxMessage]:
+        with self.sessions() as session:
+            query = select(OutboxMessage).order_by(OutboxMessage.id)
+            if incident_id is not None:
+                query = query.where(OutboxMessage.incident_id == incident_id)
+            return list(session.scalars(query))
+
+    def steps(self, incident_id: int, status: str | None = None) -> list[EscalationStep]:
+        with self.sessions() as session:
+            query = select(EscalationStep).where(EscalationStep.incident_id == incident_id)
+            if status is not None:
+                query = query.where(EscalationStep.status == status)
+            return list(session.scalars(query.order_by(EscalationStep.due_at, EscalationStep.id)))
+
+    def incident(self, incident_id: int) -> Incident:
+        with self.sessions() as session:
+            found = session.get(Incident, incident_id)
+            assert found is not None
+            return found
+
+    def session(self) -> Session:
+        return self.sessions()
+
+    def close(self) -> None:
+        self.db.dispose()
+
+
+@pytest.fixture
+def desk(store_url: str, matrix: Matrix) -> Iterator[Desk]:
+    opened = Desk(store_url, matrix)
+    yield opened
+    opened.close()
+
+
+def paged(event: TimelineEvent) -> list[tuple[str, Any]]:
+    """(target, person or channel) for each page of an `escalated` event."""
+    return [(page["target"], page["person"] or page["address"]) for page in event.data["pages"]]
