@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
-from typing import Any, Literal
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 FIRING = "firing"
 RESOLVED = "resolved"
@@ -19,6 +19,19 @@ RESOLVED = "resolved"
 ZERO_TIME_YEAR = 1
 
 Labels = dict[str, str]
+
+
+def _representable_in_utc(value: datetime) -> datetime:
+    # The store keeps UTC: a time that leaves datetime's range there (year 1 or 9999 with an
+    # offset) is the sender's error (422), not a failure to store (500).
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("time out of range once converted to UTC") from None
+    return value
+
+
+Moment = Annotated[AwareDatetime, AfterValidator(_representable_in_utc)]
 
 
 class AlertmanagerAlert(BaseModel):
@@ -29,8 +42,8 @@ class AlertmanagerAlert(BaseModel):
     status: Literal["firing", "resolved"]
     labels: Labels
     annotations: Labels = Field(default_factory=dict)
-    startsAt: AwareDatetime
-    endsAt: AwareDatetime | None = None
+    startsAt: Moment
+    endsAt: Moment | None = None
     generatorURL: str = Field("", max_length=4096)
     fingerprint: str = Field(min_length=1, max_length=128)
 
@@ -53,7 +66,7 @@ class AlertmanagerNotification(BaseModel):
 
     version: Literal["4"]
     groupKey: str = Field(min_length=1, max_length=2048)
-    truncatedAlerts: int = Field(0, ge=0)
+    truncatedAlerts: int = Field(0, ge=0, le=2**31 - 1)  # an INTEGER column on both backends
     status: Literal["firing", "resolved"]
     receiver: str = Field(max_length=1024)
     groupLabels: Labels

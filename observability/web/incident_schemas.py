@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 IncidentStatus = Literal["triggered", "acknowledged", "resolved"]
 
@@ -13,14 +13,8 @@ NOTE_MAX_CHARS = 10_000
 FILTER_MAX_CHARS = 200
 
 
-def _no_nul(value: str) -> str:
-    # PostgreSQL text cannot hold NUL; say so instead of failing inside the database.
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    return value
-
-
-CleanText = Annotated[str, AfterValidator(_no_nul)]
+# PostgreSQL text cannot hold NUL: refuse it up front (422), and say so in the OpenAPI schema.
+CleanText = Annotated[str, StringConstraints(pattern=r"^[^\x00]*$")]
 
 
 class Orm(BaseModel):
