@@ -5,6 +5,7 @@ Nothing here skips in CI: a missing binary or PostgreSQL goes through tests.supp
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ class LiveStack:
     prometheus: PrometheusClient
     receiver: OtlpReceiver
     running: RunningStack
+    traffic_since: float  # Unix time traffic was first seen flowing
     faults_exercised: set[str] = field(default_factory=set)
 
     def api_log(self) -> Path:
@@ -59,7 +61,7 @@ def live(postgres_server_url: str, tmp_path_factory: pytest.TempPathFactory) -> 
         with Stack(options) as stack:
             prometheus = PrometheusClient(stack.url("prometheus"))
             wait_for(lambda: _traffic_flows(prometheus), timeout=60)
-            yield LiveStack(stack, prometheus, receiver, RunningStack.load(stack.run_dir))
+            yield LiveStack(stack, prometheus, receiver, RunningStack.load(stack.run_dir), time.time())
     finally:
         receiver.stop()
 
