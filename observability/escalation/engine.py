@@ -1,8 +1,8 @@
 """The escalation engine: fire due steps now (`tick`), or keep doing it on an APScheduler job.
 
 Every replica runs one. The job runs about once a second; within a run it sleeps until the next
-pending step is due (up to the next run), so steps fire close to their due time instead of up to
-a whole tick late.
+pending step is due, looking again at least every quarter second (new incidents plan steps due
+at once), so steps fire close to their due time instead of up to a whole tick late.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ Clock = Callable[[], datetime]
 DEFAULT_BATCH = 100
 # When a step is due but another replica holds it, look again this soon rather than spin.
 BUSY_RETRY_SECONDS = 0.01
+POLL_SECONDS = 0.25
 
 
 def utc_now() -> datetime:
@@ -88,12 +89,12 @@ class EscalationEngine:
             self.tick()
             due = self.next_due_at()
             remaining = deadline - time.monotonic()
-            if due is None or remaining <= 0:
+            if remaining <= 0:
                 return
-            wait = (due - self.clock()).total_seconds()
-            if wait >= remaining:
-                return
-            time.sleep(max(wait, BUSY_RETRY_SECONDS))
+            wait = remaining if due is None else (due - self.clock()).total_seconds()
+            # Look again at least every POLL_SECONDS: another process may have planned a step
+            # due sooner than anything we knew of (a new incident's first step is due at once).
+            time.sleep(min(max(wait, BUSY_RETRY_SECONDS), POLL_SECONDS, remaining))
 
 
 class EscalationScheduler:
