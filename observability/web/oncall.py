@@ -79,7 +79,7 @@ def oncall(
     """Who is on call for every rotation at `at`, since and until when, and who is next."""
     if at is not None and at.tzinfo is None:
         raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_ENTITY, "at: give a timezone offset, e.g. 2026-03-29T01:30Z"
+            status.HTTP_422_UNPROCESSABLE_CONTENT, "at: give a timezone offset, e.g. 2026-03-29T01:30Z"
         )
     moment = at or now_of(request.app)
     matrix: Matrix = request.app.state.matrix
