@@ -1,0 +1,243 @@
+"""Webhook ingest benchmark: `obs serve` as a real uvicorn subprocess on SQLite and on PostgreSQL.
+
+Prints, per backend: single-alert notifications/s with p50/p99 latency from 4 concurrent clients,
+alerts/s in 100-alert notifications, and the service's RSS after 100,000 alerts. Never asserts.
+
+PostgreSQL: the server named by OBS_TEST_POSTGRES_URL (default postgres@127.0.0.1:5432/test); the
+benchmark creates its own database there and drops it afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+WEBHOOK = "/api/v1/webhooks/alertmanager"
+TOKEN = "bench-webhook-token"
+CLIENTS = 4
+DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+GOALS = (
+    "goals: >= 750 single-alert notifications/s on PostgreSQL with p99 <= 20 ms, "
+    ">= 10,000 alerts/s, RSS <= 200 MB"
+)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def notification(group: str, fingerprints: list[str], start: datetime) -> bytes:
+    """An Alertmanager v4 notification of `group` with one firing alert per fingerprint."""
+    alerts = [
+        {
+            "status": "firing",
+            "labels": {"alertname": group, "service": "api", "severity": "critical", "instance": fp},
+            "annotations": {"summary": f"{group} on {fp}", "runbook_url": "http://runbooks/api-down"},
+            "startsAt": start.isoformat(),
+            "endsAt": "0001-01-01T00:00:00Z",
+            "generatorURL": "http://prometheus:9090/graph?g0.expr=up",
+            "fingerprint": fp,
+        }
+        for fp in fingerprints
+    ]
+    body = {
+        "version": "4",
+        "groupKey": f'{{}}:{{alertname="{group}"}}',
+        "truncatedAlerts": 0,
+        "status": "firing",
+        "receiver": "obs",
+        "groupLabels": {"alertname": group},
+        "commonLabels": {"alertname": group, "service": "api", "severity": "critical"},
+        "commonAnnotations": {},
+        "externalURL": "http://alertmanager:9093",
+        "alerts": alerts,
+    }
+    return json.dumps(body).encode()
+
+
+@contextmanager
+def service(database_url: str, folder: Path) -> Iterator[tuple[int, int]]:
+    """`obs serve` on a free port; yields (port, pid) and stops it afterwards."""
+    port = free_port()
+    env = {**os.environ, "OBS_DATABASE_URL": database_url, "OBS_WEBHOOK_TOKEN": TOKEN}
+    log = (folder / f"serve-{port}.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "observability.cli", "serve", "--port", str(port), "--log-level", "warning"],
+        cwd=REPO,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    break
+            except OSError:
+                time.sleep(0.1)
+        if process.poll() is not None:
+            raise SystemExit(f"obs serve exited: {(folder / f'serve-{port}.log').read_text()[-2000:]}")
+        yield port, process.pid
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(15)
+        log.close()
+
+
+def post_all(port: int, bodies: list[bytes]) -> tuple[float, list[float], int]:
+    """Send `bodies` from CLIENTS threads (keep-alive); returns (seconds, latencies, failures)."""
+    latencies: list[float] = []
+    failures = [0]
+    lock = threading.Lock()
+    shares = [bodies[i::CLIENTS] for i in range(CLIENTS)]
+    barrier = threading.Barrier(CLIENTS + 1)
+    headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
+
+    def client(share: list[bytes]) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        mine, failed = [], 0
+        barrier.wait()
+        for body in share:
+            started = time.perf_counter()
+            connection.request("POST", WEBHOOK, body, headers)
+            response = connection.getresponse()
+            response.read()
+            mine.append(time.perf_counter() - started)
+            failed += response.status != 200
+        connection.close()
+        with lock:
+            latencies.extend(mine)
+            failures[0] += failed
+
+    threads = [threading.Thread(target=client, args=(share,)) for share in shares]
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    started = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - started, sorted(latencies), failures[0]
+
+
+def percentile(sorted_values: list[float], fraction: float) -> float:
+    return sorted_values[min(len(sorted_values) - 1, int(fraction * len(sorted_values)))]
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def run_backend(name: str, database_url: str, folder: Path, single: int, big: int) -> dict[str, Any]:
+    start = datetime.now(UTC) - timedelta(minutes=5)
+    run = uuid.uuid4().hex[:6]
+    with service(database_url, folder) as (port, pid):
+        warmup = [notification(f"Warm{run}{i % 50}", [f"w{run}{i}"], start) for i in range(200)]
+        post_all(port, warmup)
+        # Single-alert notifications: each fires a new alert in one of 500 groups (the first 500
+        # open incidents, the rest join an open one).
+        singles = [notification(f"Single{run}{i % 500}", [f"s{run}{i}"], start) for i in range(single)]
+        seconds, latencies, failed = post_all(port, singles)
+        figures: dict[str, Any] = {
+            "backend": name,
+            "notifications_per_s": single / seconds,
+            "p50_ms": percentile(latencies, 0.50) * 1000,
+            "p99_ms": percentile(latencies, 0.99) * 1000,
+            "single_failures": failed,
+        }
+        # 100-alert notifications, each opening a group's incident with 100 children.
+        batches = [
+            notification(f"Batch{run}{i}", [f"b{run}{i}x{j}" for j in range(100)], start) for i in range(big)
+        ]
+        seconds, latencies, failed = post_all(port, batches)
+        figures |= {
+            "alerts_per_s": big * 100 / seconds,
+            "batch_p99_ms": percentile(latencies, 0.99) * 1000,
+            "batch_failures": failed,
+            "alerts_total": 200 + single + big * 100,
+            "rss_mb": rss_mb(pid),
+        }
+    return figures
+
+
+@contextmanager
+def postgres_database(server_url: str) -> Iterator[str | None]:
+    from sqlalchemy import create_engine, make_url, text
+
+    server = make_url(server_url)
+    name = f"obs_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:
+        print(f"PostgreSQL unavailable ({exc.__class__.__name__}): skipping it", file=sys.stderr)
+        admin.dispose()
+        yield None
+        return
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--single", type=int, default=4000, help="single-alert notifications to send")
+    parser.add_argument("--batches", type=int, default=1000, help="100-alert notifications to send")
+    parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
+    args = parser.parse_args()
+    results = []
+    with tempfile.TemporaryDirectory(prefix="obs-bench-") as tmp:
+        folder = Path(tmp)
+        if args.backend in ("sqlite", "both"):
+            results.append(
+                run_backend("sqlite", f"sqlite:///{folder / 'bench.db'}", folder, args.single, args.batches)
+            )
+        if args.backend in ("postgresql", "both"):
+            with postgres_database(os.environ.get("OBS_TEST_POSTGRES_URL", DEFAULT_POSTGRES)) as url:
+                if url is not None:
+                    results.append(run_backend("postgresql", url, folder, args.single, args.batches))
+    print(f"webhook ingest, {CLIENTS} concurrent clients, obs serve (uvicorn) subprocess; {GOALS}")
+    print(
+        f"{'backend':<11} {'notif/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'alerts/s':>9} "
+        f"{'batch p99 ms':>12} {'RSS MB':>7} {'alerts':>7} {'errors':>6}"
+    )
+    for r in results:
+        print(
+            f"{r['backend']:<11} {r['notifications_per_s']:>8.0f} {r['p50_ms']:>7.1f} {r['p99_ms']:>7.1f} "
+            f"{r['alerts_per_s']:>9.0f} {r['batch_p99_ms']:>12.1f} {r['rss_mb']:>7.0f} "
+            f"{r['alerts_total']:>7} {r['single_failures'] + r['batch_failures']:>6}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,161 @@
+"""The rows one notification writes, the read that precedes them, and the portable way to write them.
+
+Statements are built once and run on the session's connection, so the hot path costs its round
+trips and little else (no per-call statement building, no ORM unit of work). PostgreSQL uses
+`postgres_writes` instead: the same rows in one statement, one round trip.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Connection, Row, Table, and_, bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from observability.store.models import Heartbeat, Incident, IncidentAlert, IngestLedgerEntry, TimelineEvent
+
+incidents = cast(Table, Incident.__table__)
+incident_alerts = cast(Table, IncidentAlert.__table__)
+timeline = cast(Table, TimelineEvent.__table__)
+ledger = cast(Table, IngestLedgerEntry.__table__)
+heartbeats = cast(Table, Heartbeat.__table__)
+
+# What the lifecycle reads of the group's latest incident (and what writes return of it).
+INCIDENT_COLUMNS = (
+    incidents.c.id,
+    incidents.c.status,
+    incidents.c.resolved_at,
+    incidents.c.firing_alerts,
+    incidents.c.severity,
+    incidents.c.service,
+    incidents.c.runbook_missing,
+    incidents.c.opened_at,
+    incidents.c.reopen_count,
+)
+IncidentRow = Row[*tuple[Any, ...]]
+
+
+@dataclass
+class IncidentWrites:
+    """Everything one notification changes; `incident_id` is None when it opens an incident."""
+
+    incident_id: int | None
+    incident_values: dict[str, Any]
+    new_alerts: list[dict[str, Any]]
+    changed_alerts: list[dict[str, Any]]
+    events: list[dict[str, Any]]
+    ledger_values: dict[str, Any] = field(default_factory=dict)
+
+
+# The group's latest incident, locked (FOR UPDATE serialises one group's notifications on
+# PostgreSQL; SQLite has one writer anyway), joined to the statuses of the alerts named.
+_LATEST = (
+    select(*INCIDENT_COLUMNS)
+    .where(incidents.c.group_key == bindparam("group_key"))
+    .order_by(incidents.c.id.desc())
+    .limit(1)
+    .with_for_update()
+    .cte("latest")
+)
+SELECT_LATEST_WITH_KNOWN = select(
+    _LATEST,
+    incident_alerts.c.fingerprint,
+    incident_alerts.c.starts_at,
+    incident_alerts.c.status.label("alert_status"),
+).select_from(
+    _LATEST.outerjoin(
+        incident_alerts,
+        and_(
+            incident_alerts.c.incident_id == _LATEST.c.id,
+            incident_alerts.c.fingerprint.in_(bindparam("fingerprints", expanding=True)),
+        ),
+    )
+)
+
+
+def read_latest(
+    connection: Connection, group_key: str, fingerprints: list[str]
+) -> tuple[IncidentRow | None, dict[tuple[str, datetime], str]]:
+    """The group's latest incident (locked) and the statuses of its alerts among `fingerprints`."""
+    rows = connection.execute(
+        SELECT_LATEST_WITH_KNOWN, {"group_key": group_key, "fingerprints": fingerprints}
+    ).all()
+    if not rows:
+        return None, {}
+    known = {
+        (row.fingerprint, row.starts_at): row.alert_status for row in rows if row.fingerprint is not None
+    }
+    return rows[0], known
+
+
+_INSERT_INCIDENT = incidents.insert().returning(*INCIDENT_COLUMNS)
+# Executed with the SET columns as parameters (by their names) plus `b_id`.
+_UPDATE_INCIDENT = update(incidents).where(incidents.c.id == bindparam("b_id")).returning(*INCIDENT_COLUMNS)
+_INSERT_ALERTS = incident_alerts.insert()
+_UPDATE_ALERT = (
+    update(incident_alerts)
+    .where(
+        incident_alerts.c.incident_id == bindparam("b_incident_id"),
+        incident_alerts.c.fingerprint == bindparam("b_fingerprint"),
+        incident_alerts.c.starts_at == bindparam("b_starts_at"),
+    )
+    .values(status=bindparam("b_status"), ends_at=bindparam("b_ends_at"), last_seen_at=bindparam("b_now"))
+)
+_INSERT_EVENTS = timeline.insert()
+INSERT_LEDGER = {
+    name: dialect.insert(ledger)
+    .on_conflict_do_nothing(index_elements=[ledger.c.content_hash])
+    .returning(ledger.c.id)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+
+
+def _upsert_heartbeat(dialect: Any) -> Any:
+    insert = dialect.insert(heartbeats)
+    return insert.on_conflict_do_update(
+        index_elements=[heartbeats.c.name],
+        set_={"last_seen_at": insert.excluded.last_seen_at, "receiver": insert.excluded.receiver},
+    )
+
+
+UPSERT_HEARTBEAT = {
+    name: _upsert_heartbeat(dialect) for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+
+
+def insert_ledger(connection: Connection, values: dict[str, Any]) -> bool:
+    """Insert the ledger row; False when its content hash is already there (a duplicate)."""
+    return connection.execute(INSERT_LEDGER[connection.dialect.name], values).first() is not None
+
+
+def apply_portable(connection: Connection, writes: IncidentWrites) -> tuple[IncidentRow, bool]:
+    """Write with one statement per table (SQLite, where a statement is a function call)."""
+    if writes.incident_id is None:
+        incident = connection.execute(_INSERT_INCIDENT, writes.incident_values).one()
+    else:
+        incident = connection.execute(
+            _UPDATE_INCIDENT, {"b_id": writes.incident_id, **writes.incident_values}
+        ).one()
+    if writes.new_alerts:
+        connection.execute(_INSERT_ALERTS, [{**row, "incident_id": incident.id} for row in writes.new_alerts])
+    if writes.changed_alerts:
+        connection.execute(
+            _UPDATE_ALERT,
+            [
+                {
+                    "b_incident_id": incident.id,
+                    "b_fingerprint": row["fingerprint"],
+                    "b_starts_at": row["starts_at"],
+                    "b_status": row["status"],
+                    "b_ends_at": row["ends_at"],
+                    "b_now": row["last_seen_at"],
+                }
+                for row in writes.changed_alerts
+            ],
+        )
+    if writes.events:
+        connection.execute(_INSERT_EVENTS, [{**row, "incident_id": incident.id} for row in writes.events])
+    inserted = insert_ledger(connection, {**writes.ledger_values, "incident_id": incident.id})
+    return incident, inserted
