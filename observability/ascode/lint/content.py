@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from .problem import Problem
+from .yaml_cache import load_yaml
 
 RULES_DIR = Path("alerts/generated")
 DASHBOARDS_DIR = Path("dashboards/generated")
@@ -59,7 +60,7 @@ class Panel:
 
     @property
     def label(self) -> str:
-        return f"panel {self.title!r} (id {self.id})"
+        return f"panel {self.title!r}" + ("" if self.id is None else f" (id {self.id})")
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,7 @@ def parse_content(rendered: Mapping[Path, str]) -> Content:
         name = relative.as_posix()
         try:
             if relative.parent == RULES_DIR and relative.name.endswith(RULES_SUFFIX):
-                content.rules += _rules(name, yaml.safe_load(text))
+                content.rules += _rules(name, load_yaml(text))
             elif relative.parent == DASHBOARDS_DIR and relative.suffix == ".json":
                 content.dashboards.append(_dashboard(name, json.loads(text)))
         except (yaml.YAMLError, json.JSONDecodeError, TypeError, KeyError, AttributeError, ValueError) as exc:
