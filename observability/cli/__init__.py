@@ -8,7 +8,18 @@ import sys
 from collections.abc import Sequence
 
 # Subcommand modules under observability.cli; each defines register(subparsers).
-COMMANDS = ("generate", "check", "token", "serve", "oncall", "escalation", "check-config", "demo", "verify-deploy")
+COMMANDS = (
+    "generate",
+    "check",
+    "token",
+    "serve",
+    "oncall",
+    "escalation",
+    "check-config",
+    "demo",
+    "verify-deploy",
+    "runbooks",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
