@@ -21,6 +21,8 @@ ROUTERS = (
     "observability.web.incidents_api",
     "observability.web.audit_api",
     "observability.web.oncall",
+    "observability.web.runbooks_site",
+    "observability.web.incident_pages",
 )
 
 
