@@ -81,7 +81,7 @@ def create_app(
         log.warning("faults changed", extra={"faults": updated.model_dump()})
         return updated
 
-    return instrument_app(app, telemetry)
+    return instrument_app(app, telemetry, access_log=True)
 
 
 def _check_database(engine: Engine) -> str:

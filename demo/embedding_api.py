@@ -65,4 +65,4 @@ def create_app(telemetry: Telemetry, faults: FaultState | None = None) -> FastAP
         log.warning("faults changed", extra={"faults": updated.model_dump()})
         return updated
 
-    return instrument_app(app, telemetry)
+    return instrument_app(app, telemetry, access_log=True)

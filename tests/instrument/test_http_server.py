@@ -30,7 +30,7 @@ def build_app(telemetry: Telemetry) -> FastAPI:
     def boom() -> None:
         raise RuntimeError("kaboom")
 
-    return instrument_app(app, telemetry)
+    return instrument_app(app, telemetry, access_log=True)
 
 
 def requests_total(telemetry: Telemetry, route: str, status: str) -> float | None:
@@ -104,3 +104,15 @@ def test_access_log_line_carries_the_trace_id_of_the_request_span(
     assert access["span_id"] == format(span.context.span_id, "016x")
     assert access["http_route"] == "/jobs/{job_id}"
     assert access["http_status"] == 200
+
+
+def test_made_up_methods_share_one_series(client: TestClient, telemetry: Telemetry) -> None:
+    for method in ("FOO", "BAR"):
+        client.request(method, "/jobs/1")
+
+    assert (
+        telemetry.registry.get_sample_value(
+            catalog.HTTP_REQUESTS.name, {"method": "_OTHER", "route": "/jobs/{job_id}", "status": "405"}
+        )
+        == 2
+    )
