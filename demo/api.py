@@ -35,7 +35,11 @@ class JobAccepted(BaseModel):
 
 
 def create_app(
-    telemetry: Telemetry, engine: Engine, embedding_url: str, faults: FaultState | None = None
+    telemetry: Telemetry,
+    engine: Engine,
+    embedding_url: str,
+    faults: FaultState | None = None,
+    dependency_transport: httpx.BaseTransport | None = None,  # tests: the dependency without a network
 ) -> FastAPI:
     app = FastAPI(title="platform API")
     state = faults or FaultState()
@@ -43,7 +47,7 @@ def create_app(
     dependency = httpx.Client(
         base_url=embedding_url,
         timeout=HEALTH_TIMEOUT_SECONDS,
-        transport=InstrumentedTransport(telemetry, EMBEDDING_API),
+        transport=InstrumentedTransport(telemetry, EMBEDDING_API, dependency_transport),
     )
 
     def injected_errors() -> None:

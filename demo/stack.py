@@ -20,12 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, make_url
 from sqlalchemy.engine import URL
 
 from observability.catalog import service
 
 from . import stack_config
+from .database import DatabaseError, drop_database, ensure_database
 from .processes import Component, ComponentFailed, spawn, stop_all, wait_ready
 from .schema import EmbeddingStorage, create_schema
 
@@ -212,10 +213,8 @@ class Stack:
         stop_all(list(reversed(self.components.values())))
         self.components.clear()
         if self.options.drop_database and self._database_created:
-            admin = create_engine(make_url(self.options.postgres_url), isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{self.options.database}" WITH (FORCE)'))
-            admin.dispose()
+            drop_database(self.options.postgres_url, self.options.database)
+            self._database_created = False
 
     def write_state(self) -> Path:
         """state.json: what `obs demo fault` and `obs demo heal` need to find the running stack."""
@@ -262,21 +261,10 @@ class Stack:
         }
 
     def _create_database(self) -> None:
-        admin = create_engine(make_url(self.options.postgres_url), isolation_level="AUTOCOMMIT")
         try:
-            with admin.connect() as conn:
-                exists = conn.execute(
-                    text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": self.options.database}
-                ).first()
-                if not exists:
-                    conn.execute(text(f'CREATE DATABASE "{self.options.database}"'))
-                    self._database_created = True
-        except Exception as exc:
-            raise StackError(
-                f"cannot create database {self.options.database!r} on PostgreSQL: {exc}"
-            ) from exc
-        finally:
-            admin.dispose()
+            self._database_created = ensure_database(self.options.postgres_url, self.options.database)
+        except DatabaseError as exc:
+            raise StackError(str(exc)) from exc
         engine = create_engine(self.database_url)
         try:
             self.embedding_storage = create_schema(engine)
@@ -340,7 +328,13 @@ class Stack:
             "--port",
             self._port("incident-service"),
         ]
-        self._start("incident-service", argv, "/healthz", env)
+        try:
+            self._start("incident-service", argv, "/healthz", env)
+        except ComponentFailed as exc:
+            # the platform, Prometheus and the faults work without it: carry on, but say so loudly
+            log.error("incident service did not start; Alertmanager notifications go nowhere: %s", exc)
+            stop_all([self.components.pop("incident-service")])
+            return None
         return self.url("incident-service") + "/api/v1/webhooks/alertmanager"
 
     def _start_alertmanager(self, binary: str, webhook_url: str | None) -> None:

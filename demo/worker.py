@@ -51,6 +51,7 @@ class BaseWorker:
         attempts: int = 3,
         backoff_seconds: float = 0.1,
         poll_seconds: float = 0.2,
+        transport: httpx.BaseTransport | None = None,  # tests: the dependency without a network
     ) -> None:
         self.engine = engine
         self.storage = storage
@@ -62,7 +63,7 @@ class BaseWorker:
         self.client = httpx.Client(
             base_url=embedding_url,
             timeout=CALL_TIMEOUT_SECONDS,
-            transport=InstrumentedTransport(telemetry, EMBEDDING_API),
+            transport=InstrumentedTransport(telemetry, EMBEDDING_API, transport),
         )
         self.retrying = Retrying(
             stop=stop_after_attempt(attempts),
