@@ -2,10 +2,12 @@
 
 Exactly once: a worker claims due pending rows with `SELECT … FOR UPDATE SKIP LOCKED` (on
 SQLite the whole transaction is the single writer: `BEGIN IMMEDIATE`), and in that same
-transaction marks each row fired, appends the `escalated` timeline event and inserts the outbox
-rows. The row lock is the claim's lease: it lasts exactly as long as the transaction, so a worker
-that dies mid-way leaves the rows pending for the next tick, and another replica skips them
-instead of waiting. Outbox idempotency keys are unique as a second line of defence.
+transaction marks them fired, appends one `escalated` timeline event per step and inserts the
+outbox rows. The row lock is the claim's lease: it lasts exactly as long as the transaction, so a
+worker that dies mid-way leaves the rows pending for the next tick, and another replica skips
+them instead of waiting. Outbox idempotency keys are unique as a second line of defence.
+
+Core statements, a handful per batch whatever its size: this is the engine's hot path.
 """
 
 from __future__ import annotations
@@ -14,11 +16,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from observability.escalation.durations import format_duration
 from observability.escalation.matrix import Matrix, Target
+from observability.escalation.oncall import ShiftCache
 from observability.escalation.plan import Page, pages
 from observability.incidents.lifecycle import ACKNOWLEDGED, ESCALATED, INCIDENT_RESOLVED, TRIGGERED
 from observability.store.escalation_models import (
@@ -35,17 +38,37 @@ from observability.telemetry import record_escalation
 ESCALATION_ACTOR = "escalation"
 PAGE = "page"
 
+_STEP_COLUMNS = (
+    EscalationStep.id,
+    EscalationStep.incident_id,
+    EscalationStep.policy,
+    EscalationStep.round,
+    EscalationStep.cycle,
+    EscalationStep.step,
+    EscalationStep.due_at,
+    EscalationStep.targets,
+)
+_INCIDENT_COLUMNS = (
+    Incident.id,
+    Incident.title,
+    Incident.service,
+    Incident.severity,
+    Incident.status,
+    Incident.acknowledged_at,
+    Incident.acknowledged_by,
+)
+
 
 def fire_due_steps(
     session: Session, matrix: Matrix, *, now: datetime, worker: str, limit: int, clock: Callable[[], datetime]
 ) -> int:
     """Fire up to `limit` pending steps due at `now`, inside the caller's transaction; how many fired.
 
-    `now` picks what is due; `clock()` stamps when each step actually fired (lateness is measured
+    `now` picks what is due; `clock()` stamps when the steps actually fired (lateness is measured
     from it, so it includes the time spent waiting for the claim).
     """
-    claimed = session.scalars(
-        select(EscalationStep)
+    claimed = session.execute(
+        select(*_STEP_COLUMNS)
         .where(EscalationStep.status == STEP_PENDING, EscalationStep.due_at <= now)
         .order_by(EscalationStep.due_at, EscalationStep.id)
         .limit(limit)
@@ -55,40 +78,95 @@ def fire_due_steps(
         return 0
     incident_ids = {step.incident_id for step in claimed}
     incidents = {
-        incident.id: incident
-        for incident in session.scalars(select(Incident).where(Incident.id.in_(incident_ids)))
+        row.id: row
+        for row in session.execute(select(*_INCIDENT_COLUMNS).where(Incident.id.in_(incident_ids)))
     }
     fired_at = clock()
-    fired = 0
-    for step in claimed:
+    # The resolve hook cancels pending steps; this covers a path that bypassed it.
+    moot = [step.id for step in claimed if incidents[step.incident_id].status == INCIDENT_RESOLVED]
+    due = [step for step in claimed if incidents[step.incident_id].status != INCIDENT_RESOLVED]
+    if moot:
+        session.execute(
+            update(EscalationStep)
+            .where(EscalationStep.id.in_(moot))
+            .values(status=STEP_CANCELLED, cancelled_at=fired_at, cancel_reason="resolved")
+            .execution_options(synchronize_session=False)
+        )
+    if not due:
+        return 0
+    # Only a re-armed round is pending while acknowledged (the ack cancelled the rest): the ack
+    # timeout ran out with the incident unresolved, so it needs acknowledging again.
+    retriggered = {step.incident_id for step in due if incidents[step.incident_id].status == ACKNOWLEDGED}
+    if retriggered:
+        session.execute(
+            update(Incident)
+            .where(Incident.id.in_(retriggered))
+            .values(status=TRIGGERED, updated_at=fired_at)
+            .execution_options(synchronize_session=False)
+        )
+    events, messages = [], []
+    targets = _TargetCache(matrix)
+    shifts = ShiftCache()
+    for step in due:
         incident = incidents[step.incident_id]
-        if incident.status == INCIDENT_RESOLVED:
-            # The resolve hook cancels pending steps; this covers a path that bypassed it.
-            step.status, step.cancelled_at, step.cancel_reason = STEP_CANCELLED, fired_at, "resolved"
-            continue
-        _fire(session, matrix, step, incident, fired_at, worker)
-        fired += 1
-    session.flush()
-    return fired
+        event, outbox = _fire(
+            matrix, targets, shifts, step, incident, fired_at, step.incident_id in retriggered
+        )
+        events.append(event)
+        messages.extend(outbox)
+        record_escalation(session, severity=incident.severity)
+    session.execute(insert(TimelineEvent), events)
+    if messages:
+        session.execute(insert(OutboxMessage), messages)
+    # Stamped last, just before the commit, so measured lateness includes the batch's own work.
+    session.execute(
+        update(EscalationStep)
+        .where(EscalationStep.id.in_([step.id for step in due]))
+        .values(status=STEP_FIRED, fired_at=clock(), fired_by=worker)
+        .execution_options(synchronize_session=False)
+    )
+    return len(due)
+
+
+class _TargetCache:
+    """Stored target dicts parsed once per batch, split into those the matrix still has and not."""
+
+    def __init__(self, matrix: Matrix) -> None:
+        self.matrix = matrix
+        self._parsed: dict[tuple[tuple[str, str], ...], tuple[list[Target], list[str]]] = {}
+
+    def split(self, stored: list[dict[str, str]]) -> tuple[list[Target], list[str]]:
+        key = tuple(item for raw in stored for item in raw.items())
+        if key not in self._parsed:
+            known: list[Target] = []
+            missing: list[str] = []
+            for raw in stored:
+                target = Target.model_validate(raw)
+                if (
+                    target.channel is not None
+                    or (target.rotation is not None and target.rotation in self.matrix.rotations)
+                    or (target.person is not None and target.person in self.matrix.people)
+                ):
+                    known.append(target)
+                else:
+                    missing.append(target.label())
+            self._parsed[key] = (known, missing)
+        return self._parsed[key]
 
 
 def _fire(
-    session: Session,
     matrix: Matrix,
-    step: EscalationStep,
-    incident: Incident,
+    targets: _TargetCache,
+    shifts: ShiftCache,
+    step: Any,
+    incident: Any,
     fired_at: datetime,
-    worker: str,
-) -> None:
-    targets, missing = _known_targets(matrix, step.targets)
+    retriggered: bool,
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The timeline event and outbox rows of one fired step."""
+    known, missing = targets.split(step.targets)
     # Rotations resolve at the step's due time, so a late tick pages who the plan said it would.
-    paged = pages(matrix, targets, step.due_at)
-    step.status, step.fired_at, step.fired_by = STEP_FIRED, fired_at, worker
-    retriggered = incident.status == ACKNOWLEDGED
-    if retriggered:
-        # Only a re-armed round is pending while acknowledged (the ack cancelled the rest): the
-        # ack timeout ran out with the incident unresolved, so it needs acknowledging again.
-        incident.status, incident.updated_at = TRIGGERED, fired_at
+    paged = pages(matrix, known, step.due_at, shifts)
     policy = matrix.policy(step.policy)
     cycles = f"/{policy.repeat + 1}" if policy else ""
     steps = f"/{len(policy.steps)}" if policy else ""
@@ -108,39 +186,18 @@ def _fire(
         "pages": [{"target": p.target, "person": p.person, "address": p.address} for p in paged],
         "retriggered": retriggered,
     }
-    session.add(
-        TimelineEvent(
-            incident_id=incident.id,
-            at=fired_at,
-            kind=ESCALATED,
-            actor=ESCALATION_ACTOR,
-            message=message,
-            data=data,
-        )
-    )
-    for page in paged:
-        session.add(_outbox_row(step, incident, page, message, fired_at))
-    record_escalation(session, severity=incident.severity)
+    event = {
+        "incident_id": incident.id,
+        "at": fired_at,
+        "kind": ESCALATED,
+        "actor": ESCALATION_ACTOR,
+        "message": message,
+        "data": data,
+    }
+    return event, [_outbox_row(step, incident, page, message, fired_at) for page in paged]
 
 
-def _known_targets(matrix: Matrix, stored: list[dict[str, str]]) -> tuple[list[Target], list[str]]:
-    """The stored targets that still exist in the matrix, and labels of those that do not."""
-    known: list[Target] = []
-    missing: list[str] = []
-    for raw in stored:
-        target = Target.model_validate(raw)
-        if (
-            target.channel is not None
-            or (target.rotation is not None and target.rotation in matrix.rotations)
-            or (target.person is not None and target.person in matrix.people)
-        ):
-            known.append(target)
-        else:
-            missing.append(target.label())
-    return known, missing
-
-
-def _since(incident: Incident, now: datetime) -> str:
+def _since(incident: Any, now: datetime) -> str:
     if incident.acknowledged_at is None:
         return "after the acknowledgement"
     by = f" by {incident.acknowledged_by}" if incident.acknowledged_by else ""
@@ -152,32 +209,30 @@ def _describe(page: Page) -> str:
     return page.name if via[0] != "rotation" else f"{page.name} (on call for {via[1]})"
 
 
-def _outbox_row(
-    step: EscalationStep, incident: Incident, page: Page, message: str, now: datetime
-) -> OutboxMessage:
-    return OutboxMessage(
-        incident_id=incident.id,
-        escalation_step_id=step.id,
-        kind=PAGE,
-        target=page.target,
-        person=page.person,
-        channel=page.address,
-        payload={
+def _outbox_row(step: Any, incident: Any, page: Page, message: str, now: datetime) -> dict[str, Any]:
+    return {
+        "incident_id": incident.id,
+        "escalation_step_id": step.id,
+        "kind": PAGE,
+        "target": page.target,
+        "person": page.person,
+        "channel": page.address,
+        "payload": {
             "incident_id": incident.id,
             "title": incident.title,
             "severity": incident.severity,
             "service": incident.service,
-            "status": incident.status,
+            "status": TRIGGERED if incident.status == ACKNOWLEDGED else incident.status,
             "policy": step.policy,
             "round": step.round,
             "cycle": step.cycle,
             "step": step.step,
             "text": message,
         },
-        idempotency_key=f"escalation-step:{step.id}:{page.target}",
-        status=OUTBOX_PENDING,
-        attempts=0,
-        next_attempt_at=now,
-        created_at=now,
-        last_error="",
-    )
+        "idempotency_key": f"escalation-step:{step.id}:{page.target}",
+        "status": OUTBOX_PENDING,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+        "last_error": "",
+    }

@@ -60,6 +60,19 @@ def on_call(rotation: Rotation, at: datetime) -> Shift:
     return Shift(rotation.id, person, start, end)
 
 
+class ShiftCache:
+    """Remembers each rotation's last shift, so many questions about nearby instants are cheap."""
+
+    def __init__(self) -> None:
+        self._last: dict[str, Shift] = {}
+
+    def on_call(self, rotation: Rotation, at: datetime) -> Shift:
+        shift = self._last.get(rotation.id)
+        if shift is None or not shift.start <= at < shift.end:
+            shift = self._last[rotation.id] = on_call(rotation, at)
+        return shift
+
+
 def shifts_between(rotation: Rotation, start: datetime, end: datetime) -> list[Shift]:
     """Every shift overlapping [start, end), in order, each starting where the previous ended."""
     shifts = []

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from observability.escalation.matrix import Matrix, Policy, Target
-from observability.escalation.oncall import on_call
+from observability.escalation.oncall import ShiftCache
 
 
 @dataclass(frozen=True)
@@ -60,14 +60,17 @@ def rearmed_plan(policy: Policy, acknowledged_at: datetime, round: int) -> list[
     return escalation_plan(policy, acknowledged_at + policy.ack_timeout, round)
 
 
-def pages(matrix: Matrix, targets: tuple[Target, ...] | list[Target], at: datetime) -> list[Page]:
+def pages(
+    matrix: Matrix, targets: tuple[Target, ...] | list[Target], at: datetime, shifts: ShiftCache | None = None
+) -> list[Page]:
     """Who the targets reach at `at` (a rotation resolves to whoever is on call then)."""
+    shifts = shifts or ShiftCache()
     result = []
     for target in targets:
         if target.channel is not None:
             result.append(Page(target.label(), None, target.channel, target.channel))
             continue
-        person_id = target.person or on_call(matrix.rotations[target.ref], at).person
+        person_id = target.person or shifts.on_call(matrix.rotations[target.ref], at).person
         person = matrix.people[person_id]
         result.append(Page(target.label(), person.id, person.slack_user_id, person.name))
     return result
