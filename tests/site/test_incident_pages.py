@@ -1,0 +1,112 @@
+"""GET /incidents/…: HTML views of incidents made by real webhook posts; viewer token; escaped text."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.ingest.payloads import alert, notification
+from tests.site.conftest import VIEWER, WEBHOOK_TOKEN
+
+SCRIPT = "<script>alert('pwned')</script>"
+ESCAPED_SCRIPT = "&lt;script&gt;alert(&#39;pwned&#39;)&lt;/script&gt;"
+
+
+def post(client: TestClient, payload: dict[str, Any]) -> int:
+    """Deliver a notification as Alertmanager would; the incident id it landed in."""
+    response = client.post(
+        "/api/v1/webhooks/alertmanager", json=payload, headers={"Authorization": f"Bearer {WEBHOOK_TOKEN}"}
+    )
+    assert response.status_code == 200, response.text
+    incident_id = response.json()["incident_id"]
+    assert isinstance(incident_id, int)
+    return incident_id
+
+
+def hostile_alert() -> dict[str, Any]:
+    fired = alert(
+        "fp-hostile",
+        annotations={
+            "summary": f"summary {SCRIPT}",
+            "description": f'<img src=x onerror="alert(1)"> {SCRIPT}',
+            "runbook_url": "javascript:alert(document.cookie)",
+            "dashboard_url": "http://grafana.example:3000/d/obs-api",
+        },
+    )
+    fired["labels"]["pod"] = SCRIPT
+    return fired
+
+
+@pytest.fixture
+def site(make_client: Callable[..., TestClient]) -> tuple[TestClient, int]:
+    client = make_client()
+    hostile_id = post(client, notification([hostile_alert()], group_key='{}:{alertname="hostile"}'))
+    post(client, notification([alert("fp-plain")], group_key='{}:{alertname="plain"}'))
+    return client, hostile_id
+
+
+@pytest.mark.parametrize("path", ["/incidents/", "/incidents/1", "/incidents/?status=triggered"])
+def test_incident_pages_need_a_viewer_token(site: tuple[TestClient, int], path: str) -> None:
+    client, _ = site
+    assert client.get(path).status_code == 401
+    assert client.get(path, headers={"Authorization": "Bearer not-a-token"}).status_code == 401
+    assert client.get(path, headers=VIEWER).status_code == 200
+
+
+def test_the_list_shows_incidents_newest_first(site: tuple[TestClient, int]) -> None:
+    client, hostile_id = site
+    response = client.get("/incidents/", headers=VIEWER)
+    assert response.headers["content-type"].startswith("text/html")
+    assert response.headers["cache-control"] == "no-store"
+    page = response.text
+    assert "2 incidents" in page
+    newer, older = page.index(f'<a href="{hostile_id + 1}">'), page.index(f'<a href="{hostile_id}">')
+    assert newer < older
+    assert 'href="../runbooks/static/style.css"' in page and 'href="../runbooks/"' in page
+
+
+def test_filters_narrow_the_list_and_bad_filters_are_422(site: tuple[TestClient, int]) -> None:
+    client, _ = site
+    assert "0 incidents resolved" in client.get("/incidents/?status=resolved", headers=VIEWER).text
+    assert client.get("/incidents/?status=exploded", headers=VIEWER).status_code == 422
+    assert client.get("/incidents/?offset=-1", headers=VIEWER).status_code == 422
+
+
+def test_an_incident_page_escapes_labels_and_annotations(site: tuple[TestClient, int]) -> None:
+    client, hostile_id = site
+    page = client.get(f"/incidents/{hostile_id}", headers=VIEWER).text
+    assert "<script" not in page and "<img" not in page
+    assert f'<code class="label">pod="{ESCAPED_SCRIPT}"</code>' in page
+    assert f"summary {ESCAPED_SCRIPT}" in page
+    assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in page
+
+
+def test_an_incident_page_links_only_web_urls(site: tuple[TestClient, int]) -> None:
+    client, hostile_id = site
+    page = client.get(f"/incidents/{hostile_id}", headers=VIEWER).text
+    assert 'href="javascript' not in page
+    assert "<code>javascript:alert(document.cookie)</code>" in page
+    assert '<a href="http://grafana.example:3000/d/obs-api">' in page
+    assert '<a href="http://prometheus:9090/graph?g0.expr=PlatformApiDown">Prometheus</a>' in page
+
+
+def test_an_incident_page_links_the_runbook_site_and_shows_the_timeline(site: tuple[TestClient, int]) -> None:
+    client, hostile_id = site
+    plain_id = hostile_id + 1
+    page = client.get(f"/incidents/{plain_id}", headers=VIEWER).text
+    # No runbook_url annotation: the service falls back to the runbook that claims the alert name.
+    assert '<a href="http://127.0.0.1:8080/runbooks/api-down">' in page
+    assert '<h2 id="timeline">Timeline</h2>' in page
+    timeline = page[page.index('<ol class="timeline">') :]
+    assert '<span class="kind">' in timeline and "Nothing yet." not in timeline
+
+
+def test_a_missing_incident_is_404_and_a_bad_id_422(site: tuple[TestClient, int]) -> None:
+    client, _ = site
+    missing = client.get("/incidents/999", headers=VIEWER)
+    assert missing.status_code == 404 and "There is no incident 999." in missing.text
+    for bad in ("abc", "0", "-1", "99999999999999999999999", "..%2F..%2Fetc"):
+        assert client.get(f"/incidents/{bad}", headers=VIEWER).status_code in (404, 422), bad
