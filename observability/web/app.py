@@ -33,9 +33,13 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         from observability.web.oncall import start_escalation
+        from observability.web.ops import start_watchdog
 
         escalation = start_escalation(_app)
+        watchdog = start_watchdog(_app)
         yield
+        if watchdog is not None:
+            watchdog.shutdown()
         escalation.shutdown()
         engine.dispose()
 

@@ -1,6 +1,8 @@
-"""Operational endpoints: /metrics (own telemetry), /healthz (process), /readyz (database ready)."""
+"""Operational endpoints: /metrics (own telemetry), /healthz, /readyz; starts the dead-man's switch."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from fastapi import APIRouter, FastAPI, Request, Response, status
 from fastapi.responses import JSONResponse
@@ -11,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from observability.store.gauges import StoreGaugeCollector
 from observability.store.migrate import is_current
 from observability.telemetry import Telemetry
+from observability.watchdog import WatchdogScheduler
 from observability.web.app import now_of
 from observability.web.telemetry_middleware import WebhookMetricsMiddleware
 from observability.web.webhook import WEBHOOK_PATH
@@ -33,6 +36,21 @@ def install(app: FastAPI) -> Telemetry:
     app.state.telemetry = telemetry
     app.add_middleware(WebhookMetricsMiddleware, telemetry=telemetry, path=WEBHOOK_PATH)
     return telemetry
+
+
+def start_watchdog(app: FastAPI) -> WatchdogScheduler | None:
+    """Start the dead-man's switch of this replica (called from the app's lifespan); None when off."""
+    timeout = app.state.settings.watchdog_timeout_seconds
+    if timeout <= 0:
+        return None
+    scheduler = WatchdogScheduler(
+        app.state.sessions,
+        timeout=timedelta(seconds=timeout),
+        runbooks=app.state.runbooks,
+        clock=lambda: now_of(app),
+    )
+    scheduler.start()
+    return scheduler
 
 
 @router.get(

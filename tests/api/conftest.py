@@ -130,6 +130,8 @@ def settings_for(database_url: str, **overrides: Any) -> Settings:
         "database_url": database_url,
         "webhook_token": WEBHOOK_TOKEN,
         "api_tokens": API_TOKENS,
+        # The escalation scheduler's runs last one tick; short ticks let each app stop quickly.
+        "escalation_tick_seconds": 0.1,
     }
     return load_settings(**(values | overrides))
 

@@ -43,7 +43,9 @@ def test_a_viewer_reads_but_cannot_ack_resolve_or_note(svc: Service) -> None:
         assert response.json() == {"detail": "role viewer may not do this; needs responder"}
     detail = svc.client.get(f"/api/v1/incidents/{incident_id}", headers=auth("viewer")).json()
     assert detail["status"] == "triggered"
-    assert [event["kind"] for event in detail["timeline"]] == ["opened", "alert_fired"]
+    kinds = [event["kind"] for event in detail["timeline"]]
+    assert kinds[:2] == ["opened", "alert_fired"]
+    assert not {"acknowledged", "note", "resolved"} & set(kinds)
 
 
 def test_a_responder_acknowledges_then_resolves(svc: Service) -> None:

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import text
 
+from observability.store.engine import make_engine, session_factory
 from observability.store.escalation_models import OutboxMessage
+from observability.store.gauges import StoreGaugeCollector
+from observability.store.migrate import upgrade
+from observability.store.models import Incident
+from observability.telemetry import Telemetry
 from tests.api.conftest import Service, alert, auth, notification, samples
 
 
@@ -121,15 +127,21 @@ def test_mtta_and_mttr_are_observed_once_per_transition_with_the_injected_clock(
     assert ("obs_incidents_open", (("service", "api"), ("severity", "critical"))) not in got
 
 
-def test_outbox_gauges_read_the_pending_notifications(svc: Service) -> None:
-    incident_id = svc.fire("g1")
-    now = svc.clock.now
-    with svc.app.state.sessions() as session:
-        session.query(OutboxMessage).delete()
+def test_outbox_gauges_read_the_pending_notifications(tmp_path: Path) -> None:
+    # On a database of its own, without a running app whose escalation engine writes the outbox.
+    url = f"sqlite:///{tmp_path / 'outbox.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    sessions = session_factory(engine)
+    now = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+    with sessions() as session:
+        incident = Incident(group_key="g", status="triggered", title="t", opened_at=now, updated_at=now)
+        session.add(incident)
+        session.flush()
         for key, (status, age) in enumerate([("pending", 120), ("pending", 30), ("sent", 900)]):
             session.add(
                 OutboxMessage(
-                    incident_id=incident_id,
+                    incident_id=incident.id,
                     kind="page",
                     target="rotation:test",
                     channel="#test",
@@ -141,6 +153,10 @@ def test_outbox_gauges_read_the_pending_notifications(svc: Service) -> None:
                 )
             )
         session.commit()
-    got = samples(svc)
-    assert got[("obs_outbox_backlog", ())] == 2
-    assert got[("obs_outbox_oldest_age_seconds", ())] == 120
+    telemetry = Telemetry(process_metrics=False)
+    telemetry.add_collector(StoreGaugeCollector(sessions, lambda: now))
+    registry = telemetry.registry
+    assert registry.get_sample_value("obs_outbox_backlog") == 2
+    assert registry.get_sample_value("obs_outbox_oldest_age_seconds") == 120
+    assert registry.get_sample_value("obs_incidents_open", {"severity": "", "service": ""}) == 1
+    engine.dispose()

@@ -5,14 +5,31 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
 
 from observability.auth.tokens import hash_token
+from observability.cli import main
 from observability.store.access_models import ApiToken, AuditEntry
 from observability.store.engine import make_engine, session_factory
+from tests.api.conftest import Service
+
+
+def obs_in_process(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
+) -> tuple[int, str, str]:
+    """The same CLI called in this process (cheaper than a subprocess for the error paths)."""
+    monkeypatch.setenv("OBS_DATABASE_URL", database_url)
+    monkeypatch.delenv("OBS_API_TOKENS", raising=False)
+    try:
+        code = main(["token", *args])
+    except SystemExit as exc:  # argparse refusing an argument
+        code = int(exc.code or 0)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
 
 
 def obs(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -35,7 +52,12 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return str(request.getfixturevalue("postgres_url"))
 
 
-def test_token_create_migrates_stores_only_the_hash_and_audits(database_url: str) -> None:
+def test_token_create_migrates_stores_only_the_hash_and_audits(
+    database_url: str,
+    make_service: Callable[..., Service],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     created = obs(database_url, "create", "--role", "responder", "--name", "oncall-bot")
     assert created.returncode == 0, created.stderr
     token = created.stdout.strip()
@@ -64,27 +86,40 @@ def test_token_create_migrates_stores_only_the_hash_and_audits(database_url: str
     finally:
         engine.dispose()
 
-    again = obs(database_url, "create", "--role", "viewer", "--name", "oncall-bot")
-    assert again.returncode == 1
-    assert "a token named 'oncall-bot' already exists" in again.stderr
+    # The printed token works against a service on that database, with its role.
+    svc = make_service(database_url, migrate=False, api_tokens="")
+    headers = {"Authorization": f"Bearer {token}"}
+    assert svc.client.get("/api/v1/incidents", headers=headers).status_code == 200
+    assert svc.client.get("/api/v1/audit", headers=headers).status_code == 403
 
-    listed = obs(database_url, "list")
-    assert listed.returncode == 0 and "oncall-bot" in listed.stdout and token not in listed.stdout
-    revoked = obs(database_url, "revoke", "oncall-bot")
-    assert revoked.returncode == 0, revoked.stderr
-    assert obs(database_url, "revoke", "oncall-bot").returncode == 1
+    code, _out, err = obs_in_process(
+        database_url, monkeypatch, capsys, "create", "--role", "viewer", "--name", "oncall-bot"
+    )
+    assert (code, "a token named 'oncall-bot' already exists" in err) == (1, True)
+
+    code, out, _err = obs_in_process(database_url, monkeypatch, capsys, "list")
+    assert code == 0 and "oncall-bot" in out and "responder" in out and token not in out
+    assert obs_in_process(database_url, monkeypatch, capsys, "revoke", "oncall-bot")[0] == 0
+    assert svc.client.get("/api/v1/incidents", headers=headers).status_code == 401
+    code, _out, err = obs_in_process(database_url, monkeypatch, capsys, "revoke", "oncall-bot")
+    assert (code, err.strip()) == (1, "obs token: no active token named 'oncall-bot'")
 
 
-def test_token_create_refuses_a_bad_role_and_a_bad_name(tmp_path: Path) -> None:
+def test_token_create_refuses_a_bad_role_and_a_bad_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     url = f"sqlite:///{tmp_path / 'obs.db'}"
-    bad_role = obs(url, "create", "--role", "root")
-    assert bad_role.returncode == 2 and "invalid choice: 'root'" in bad_role.stderr
-    bad_name = obs(url, "create", "--role", "viewer", "--name", "no spaces")
-    assert bad_name.returncode == 1 and "invalid token name 'no spaces'" in bad_name.stderr
+    code, _out, err = obs_in_process(url, monkeypatch, capsys, "create", "--role", "root")
+    assert code == 2 and "invalid choice: 'root'" in err
+    code, _out, err = obs_in_process(url, monkeypatch, capsys, "create", "--role", "viewer", "--name", "a b")
+    assert code == 1 and "invalid token name 'a b'" in err
 
 
-def test_token_create_names_an_unreachable_database(tmp_path: Path) -> None:
-    missing = obs("postgresql+psycopg://nobody:secret@127.0.0.1:1/none", "create", "--role", "viewer")
-    assert missing.returncode == 1
-    assert "cannot use the database postgresql+psycopg://nobody:***@127.0.0.1:1/none" in missing.stderr
-    assert "secret" not in missing.stderr
+def test_token_create_names_an_unreachable_database(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = "postgresql+psycopg://nobody:secret@127.0.0.1:1/none"
+    code, _out, err = obs_in_process(url, monkeypatch, capsys, "create", "--role", "viewer")
+    assert code == 1
+    assert "cannot use the database postgresql+psycopg://nobody:***@127.0.0.1:1/none" in err
+    assert "secret" not in err

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -10,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from observability.store.models import Incident
-from observability.watchdog import PIPELINE_DOWN_GROUP_KEY, Verdict, decide, run_check
+from observability.watchdog import PIPELINE_DOWN_GROUP_KEY, Verdict, WatchdogScheduler, decide, run_check
 from tests.api.conftest import START, Service, alert, auth, notification, samples
 
 TIMEOUT = timedelta(seconds=600)
@@ -125,3 +126,29 @@ def test_replicas_ticking_together_open_one_incident(
         thread.join(timeout=30)
     assert Verdict.OPEN in verdicts and len(verdicts) == 4
     assert len(pipeline_incidents(svc)) == 1
+
+
+def test_the_scheduler_ticks_by_itself(svc: Service) -> None:
+    watchdog(svc)
+    svc.clock.advance(minutes=11)
+    scheduler = WatchdogScheduler(
+        svc.app.state.sessions,
+        timeout=TIMEOUT,
+        runbooks=svc.app.state.runbooks,
+        clock=svc.clock,
+        interval=0.05,
+    )
+    scheduler.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not pipeline_incidents(svc) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        scheduler.shutdown()
+    assert [incident.status for incident in pipeline_incidents(svc)] == ["triggered"]
+
+
+def test_the_app_starts_no_switch_when_disabled(make_service: Callable[..., Service]) -> None:
+    from observability.web.ops import start_watchdog
+
+    assert start_watchdog(make_service(watchdog_timeout_seconds=0).app) is None
