@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
+from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 IncidentStatus = Literal["triggered", "acknowledged", "resolved"]
@@ -15,6 +16,11 @@ FILTER_MAX_CHARS = 200
 
 # PostgreSQL text cannot hold NUL: refuse it up front (422), and say so in the OpenAPI schema.
 CleanText = Annotated[str, StringConstraints(pattern=r"^[^\x00]*$")]
+
+# Query parameters shared by the list endpoints (bounded so no backend overflows: 422, not 500).
+TextFilter = Annotated[CleanText | None, Query(max_length=FILTER_MAX_CHARS)]
+PageLimit = Annotated[int, Query(ge=1, le=500, description="items per page")]
+PageOffset = Annotated[int, Query(ge=0, le=1_000_000_000, description="items to skip")]
 
 
 class Orm(BaseModel):

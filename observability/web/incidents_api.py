@@ -16,14 +16,15 @@ from observability.incidents.errors import IncidentNotFound, InvalidTransition
 from observability.store.models import Incident
 from observability.web.app import now_of
 from observability.web.incident_schemas import (
-    FILTER_MAX_CHARS,
-    CleanText,
     IncidentDetail,
     IncidentPage,
     IncidentStatus,
     IncidentSummary,
     NoteIn,
+    PageLimit,
+    PageOffset,
     Problem,
+    TextFilter,
     TimelineEventOut,
 )
 
@@ -35,7 +36,6 @@ router = APIRouter(
 
 # Ids are bounded so that no backend overflows on a huge number (a 422, not a 500).
 IncidentId = Annotated[int, Path(ge=1, le=2**63 - 1, description="incident id")]
-Filter = Annotated[CleanText | None, Query(max_length=FILTER_MAX_CHARS)]
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": Problem, "description": "no such incident"}}
 CONFLICT: dict[int | str, dict[str, Any]] = {
     409: {"model": Problem, "description": "not allowed in the incident's current state"}
@@ -47,10 +47,10 @@ def list_incidents(
     session: DbSession,
     _caller: Viewer,
     status_: Annotated[IncidentStatus | None, Query(alias="status")] = None,
-    service_: Annotated[Filter, Query(alias="service")] = None,
-    severity: Filter = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
+    service_: Annotated[TextFilter, Query(alias="service")] = None,
+    severity: TextFilter = None,
+    limit: PageLimit = 50,
+    offset: PageOffset = 0,
 ) -> IncidentPage:
     """Incidents newest first, filtered by status, service and severity, one page at a time."""
     rows, total = service.list_incidents(
