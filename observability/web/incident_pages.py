@@ -10,8 +10,8 @@ from fastapi.responses import HTMLResponse
 from observability.auth.dependencies import DbSession, Viewer
 from observability.incidents import service
 from observability.site import INCIDENT_PAGES, incident_list_page, incident_page, not_found_page
-from observability.web.incident_schemas import IncidentStatus
-from observability.web.incidents_api import Filter, IncidentId
+from observability.web.incident_schemas import IncidentStatus, PageOffset, TextFilter
+from observability.web.incidents_api import IncidentId
 
 router = APIRouter(prefix="/incidents", tags=["incident pages"])
 
@@ -26,9 +26,9 @@ def incident_list(
     session: DbSession,
     _caller: Viewer,
     status_: Annotated[IncidentStatus | None, Query(alias="status")] = None,
-    service_: Annotated[Filter, Query(alias="service")] = None,
-    severity: Filter = None,
-    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
+    service_: Annotated[TextFilter, Query(alias="service")] = None,
+    severity: TextFilter = None,
+    offset: PageOffset = 0,
 ) -> HTMLResponse:
     """Incidents newest first, a page of 50, filtered by status, service and severity."""
     rows, total = service.list_incidents(
