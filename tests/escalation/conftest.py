@@ -70,6 +70,34 @@ class Desk:
         assert result.incident_id is not None
         return result.incident_id
 
+    def open_many(self, count: int, at: datetime) -> list[int]:
+        """`count` incidents opened at once in one transaction, each planned by the opened hook."""
+        with self.sessions.begin() as session:
+            incidents = [
+                Incident(
+                    group_key=f"bulk-{n}",
+                    status="triggered",
+                    title=f"bulk {n}",
+                    service="api",
+                    severity="critical",
+                    receiver="test",
+                    group_labels={},
+                    flapping=False,
+                    reopen_count=0,
+                    firing_alerts=1,
+                    truncated_alerts=0,
+                    runbook_missing=False,
+                    opened_at=at,
+                    updated_at=at,
+                )
+                for n in range(count)
+            ]
+            session.add_all(incidents)
+            session.flush()
+            for incident in incidents:
+                hooks.on_opened(session, incident, at)
+            return [incident.id for incident in incidents]
+
     def alert_resolves(
         self, started: datetime, at: datetime, *, group: str = "g1", service: str = "api"
     ) -> None:
