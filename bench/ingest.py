@@ -74,13 +74,16 @@ def notification(group: str, fingerprints: list[str], start: datetime) -> bytes:
 
 
 @contextmanager
-def service(database_url: str, folder: Path) -> Iterator[tuple[int, int]]:
+def service(database_url: str, folder: Path, workers: int = 1) -> Iterator[tuple[int, int]]:
     """`obs serve` on a free port; yields (port, pid) and stops it afterwards."""
     port = free_port()
     env = {**os.environ, "OBS_DATABASE_URL": database_url, "OBS_WEBHOOK_TOKEN": TOKEN}
     log = (folder / f"serve-{port}.log").open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "observability.cli", "serve", "--port", str(port), "--log-level", "warning"],
+        [
+            *(sys.executable, "-m", "observability.cli", "serve", "--port", str(port)),
+            *("--log-level", "warning", "--workers", str(workers)),
+        ],
         cwd=REPO,
         env=env,
         stdout=log,
@@ -146,29 +149,55 @@ def percentile(sorted_values: list[float], fraction: float) -> float:
     return sorted_values[min(len(sorted_values) - 1, int(fraction * len(sorted_values)))]
 
 
+def process_tree(pid: int) -> list[int]:
+    """`pid` and its descendants (uvicorn's workers when serving with --workers)."""
+    found = [pid]
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            found += process_tree(int(child))
+    return found
+
+
 def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+    """Resident memory of the service: the sum over its processes."""
+    total = 0
+    for member in process_tree(pid):
+        for line in Path(f"/proc/{member}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1])
+    return total / 1024
 
 
-def run_backend(name: str, database_url: str, folder: Path, single: int, big: int) -> dict[str, Any]:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU the service's processes have used so far."""
+    total = 0
+    for member in process_tree(pid):
+        fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def run_backend(
+    name: str, database_url: str, folder: Path, single: int, big: int, workers: int = 1
+) -> dict[str, Any]:
     start = datetime.now(UTC) - timedelta(minutes=5)
     run = uuid.uuid4().hex[:6]
-    with service(database_url, folder) as (port, pid):
+    with service(database_url, folder, workers) as (port, pid):
         warmup = [notification(f"Warm{run}{i % 50}", [f"w{run}{i}"], start) for i in range(200)]
         post_all(port, warmup)
         # Single-alert notifications: each fires a new alert in one of 500 groups (the first 500
         # open incidents, the rest join an open one).
         singles = [notification(f"Single{run}{i % 500}", [f"s{run}{i}"], start) for i in range(single)]
+        cpu_before = cpu_seconds(pid)
         seconds, latencies, failed = post_all(port, singles)
+        cpu_single = (cpu_seconds(pid) - cpu_before) / single
         figures: dict[str, Any] = {
             "backend": name,
             "notifications_per_s": single / seconds,
             "p50_ms": percentile(latencies, 0.50) * 1000,
             "p99_ms": percentile(latencies, 0.99) * 1000,
             "single_failures": failed,
+            "server_cpu_ms": cpu_single * 1000,
         }
         # 100-alert notifications, each opening a group's incident with 100 children.
         batches = [
@@ -212,6 +241,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--single", type=int, default=4000, help="single-alert notifications to send")
     parser.add_argument("--batches", type=int, default=1000, help="100-alert notifications to send")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="also run PostgreSQL with this many uvicorn workers (1: skip)"
+    )
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
     args = parser.parse_args()
     results = []
@@ -225,16 +257,23 @@ def main() -> int:
             with postgres_database(os.environ.get("OBS_TEST_POSTGRES_URL", DEFAULT_POSTGRES)) as url:
                 if url is not None:
                     results.append(run_backend("postgresql", url, folder, args.single, args.batches))
+                    if args.workers > 1:
+                        label = f"pg {args.workers}wrk"
+                        results.append(
+                            run_backend(label, url, folder, args.single, args.batches, args.workers)
+                        )
     print(f"webhook ingest, {CLIENTS} concurrent clients, obs serve (uvicorn) subprocess; {GOALS}")
+    print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     print(
         f"{'backend':<11} {'notif/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'alerts/s':>9} "
-        f"{'batch p99 ms':>12} {'RSS MB':>7} {'alerts':>7} {'errors':>6}"
+        f"{'batch p99 ms':>12} {'RSS MB':>7} {'alerts':>7} {'errors':>6} {'server CPU ms/notif':>19}"
     )
     for r in results:
         print(
             f"{r['backend']:<11} {r['notifications_per_s']:>8.0f} {r['p50_ms']:>7.1f} {r['p99_ms']:>7.1f} "
             f"{r['alerts_per_s']:>9.0f} {r['batch_p99_ms']:>12.1f} {r['rss_mb']:>7.0f} "
-            f"{r['alerts_total']:>7} {r['single_failures'] + r['batch_failures']:>6}"
+            f"{r['alerts_total']:>7} {r['single_failures'] + r['batch_failures']:>6} "
+            f"{r['server_cpu_ms']:>19.2f}"
         )
     return 0
 

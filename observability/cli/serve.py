@@ -21,6 +21,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080)")
     parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes (default 1; more only on PostgreSQL: SQLite has one writer)",
+    )
+    parser.add_argument(
         "--log-level", default="info", choices=("critical", "error", "warning", "info", "debug")
     )
     parser.set_defaults(handler=run)
@@ -60,7 +66,18 @@ def run(args: argparse.Namespace) -> int:
         app = create_app(settings)
     except MatrixError as exc:  # the service refuses to start on an invalid escalation matrix
         return _fail(f"{exc} (check it with `obs check-config`)")
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+    if args.workers > 1:
+        # Each worker process builds its own app (and engine) from the same environment.
+        uvicorn.run(
+            "observability.web.app:app_from_environment",
+            factory=True,
+            workers=args.workers,
+            host=args.host,
+            port=args.port,
+            log_level=args.log_level,
+        )
+    else:
+        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
     return 0
 
 

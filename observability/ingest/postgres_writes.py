@@ -6,11 +6,10 @@ depends only on which incident columns change and is prepared once per shape.
 
 from __future__ import annotations
 
-import json
-from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
+from pydantic_core import to_json
 from sqlalchemy import Connection, TextClause, text
 
 from observability.ingest.writes import (
@@ -78,13 +77,8 @@ def _statement(incident_keys: tuple[str, ...], opening: bool) -> TextClause:
 
 
 def _json(value: Any) -> str:
-    return json.dumps(value, default=_encode, separators=(",", ":"))
-
-
-def _encode(value: object) -> str:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    raise TypeError(f"cannot encode {type(value).__name__} as JSON")
+    # pydantic-core's encoder: datetimes as ISO 8601, several times faster than json.dumps here.
+    return to_json(value).decode()
 
 
 def apply_postgres(connection: Connection, writes: IncidentWrites) -> tuple[IncidentRow, bool]:

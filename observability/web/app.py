@@ -64,6 +64,13 @@ def create_app(settings: Settings) -> FastAPI:
     return app
 
 
+def app_from_environment() -> FastAPI:
+    """The app on settings from the environment (uvicorn's factory when serving with --workers)."""
+    from observability.config import load_settings
+
+    return create_app(load_settings())
+
+
 def now_of(app: FastAPI) -> datetime:
     """The app's clock: `app.state.clock` when a test injects one, else the wall clock in UTC."""
     clock: Callable[[], datetime] | None = getattr(app.state, "clock", None)
