@@ -33,6 +33,18 @@ def _representable_in_utc(value: datetime) -> datetime:
 
 Moment = Annotated[AwareDatetime, AfterValidator(_representable_in_utc)]
 
+# Group keys are indexed; PostgreSQL's btree entries hold at most ~2.7 kB, so bound the bytes.
+GROUP_KEY_MAX_BYTES = 2048
+
+
+def _indexable(value: str) -> str:
+    if len(value.encode("utf-8", "surrogatepass")) > GROUP_KEY_MAX_BYTES:
+        raise ValueError(f"longer than {GROUP_KEY_MAX_BYTES} bytes in UTF-8")
+    return value
+
+
+GroupKey = Annotated[str, Field(min_length=1, max_length=GROUP_KEY_MAX_BYTES), AfterValidator(_indexable)]
+
 
 class AlertmanagerAlert(BaseModel):
     """One alert in a notification; `fingerprint` and `startsAt` identify an occurrence."""
@@ -65,7 +77,7 @@ class AlertmanagerNotification(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
 
     version: Literal["4"]
-    groupKey: str = Field(min_length=1, max_length=2048)
+    groupKey: GroupKey
     truncatedAlerts: int = Field(0, ge=0, le=2**31 - 1)  # an INTEGER column on both backends
     status: Literal["firing", "resolved"]
     receiver: str = Field(max_length=1024)

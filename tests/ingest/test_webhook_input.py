@@ -75,3 +75,12 @@ def test_a_json_value_that_is_not_an_object_is_422(client: TestClient) -> None:
     response = client.post(WEBHOOK, content=b"[1, 2]", headers=AUTH)
     assert response.status_code == 422
     assert "body" in response.json()["detail"]
+
+
+def test_a_group_key_too_long_to_index_is_422(client: TestClient) -> None:
+    body = notification([alert("a")], group_key="é" * 1500)  # 1500 characters, 3000 bytes
+    response = client.post(WEBHOOK, json=body, headers=AUTH)
+    assert response.status_code == 422
+    assert response.json()["detail"].startswith("invalid Alertmanager notification: groupKey:")
+    ok = client.post(WEBHOOK, json=notification([alert("a")], group_key="é" * 1000), headers=AUTH)
+    assert ok.status_code == 200
