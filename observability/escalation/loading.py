@@ -44,21 +44,19 @@ def load_matrix(path: Path | str) -> Matrix:
     parsed: dict[str, dict[str, Any]] = {}
     for section, (file, items) in raw.items():
         parsed[section] = _validate_items(section, file, items, problems)
-    # References are checked against every declared id, valid or not, so one bad person does
-    # not also show up as "unknown" in every rotation that names them.
+    # References are checked on the raw items against every declared id, valid or not: a bad
+    # item still has its references checked, and one bad person is not also "unknown" elsewhere.
     declared = {section: {_raw_id(item) for item in items} for section, (_, items) in raw.items()}
-    files = {section: file for section, (file, _) in raw.items()}
-    if "rotations" in parsed and "people" in declared:
-        problems += _check_rotations(files["rotations"], declared["people"], parsed["rotations"])
-    if "policies" in parsed:
-        problems += _check_policies(
-            files["policies"],
-            declared.get("people"),
-            declared.get("rotations"),
-            list(parsed["policies"].values()),
-            has_default=any(isinstance(item, dict) and not item.get("match") for item in raw["policies"][1]),
-        )
+    if "rotations" in raw and "people" in declared:
+        problems += _check_rotations(*raw["rotations"], declared["people"])
+    if "policies" in raw:
+        problems += _check_policies(*raw["policies"], declared.get("people"), declared.get("rotations"))
     if problems:
+        # Grouped by file, in people, rotations, policies order (stable within a file).
+        order = [shown for shown, _ in raw.values()]
+        problems.sort(
+            key=lambda line: next((i for i, shown in enumerate(order) if line.startswith(shown)), 0)
+        )
         raise MatrixError(problems)
     return Matrix(
         people=parsed["people"], rotations=parsed["rotations"], policies=list(parsed["policies"].values())
@@ -157,50 +155,56 @@ def _location(loc: tuple[int | str, ...]) -> str:
     return text
 
 
-def _check_rotations(shown: str, people: set[str | None], rotations: dict[str, Rotation]) -> Iterator[str]:
-    for rotation in rotations.values():
-        for member in rotation.members:
+def _dicts(value: object) -> list[dict[str, Any]]:
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def _strings(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
+
+
+def _check_rotations(shown: str, items: list[Any], people: set[str | None]) -> Iterator[str]:
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            continue
+        name = _item_name("rotation", index, item)
+        for member in _strings(item.get("members")):
             if member not in people:
-                yield f"{shown}: rotation {rotation.id}: member {member!r} is not a person in people.yml"
-        for index, override in enumerate(rotation.overrides):
-            if override.person not in people:
-                yield (
-                    f"{shown}: rotation {rotation.id}: overrides[{index}]: person {override.person!r} "
-                    "is not a person in people.yml"
-                )
+                yield f"{shown}: {name}: member {member!r} is not a person in people.yml"
+        for number, override in enumerate(_dicts(item.get("overrides"))):
+            person = override.get("person")
+            if isinstance(person, str) and person not in people:
+                yield f"{shown}: {name}: overrides[{number}]: person {person!r} is not a person in people.yml"
 
 
 def _check_policies(
-    shown: str,
-    people: set[str | None] | None,
-    rotations: set[str | None] | None,
-    policies: list[Policy],
-    *,
-    has_default: bool,
+    shown: str, items: list[Any], people: set[str | None] | None, rotations: set[str | None] | None
 ) -> Iterator[str]:
     known = {names.SERVICE: KNOWN_SERVICES, names.SEVERITY: KNOWN_SEVERITIES, names.TEAM: KNOWN_TEAMS}
     default = None
-    for policy in policies:
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            continue
+        name = _item_name("policy", index, item)
         if default is not None:
-            yield (
-                f"{shown}: policy {policy.id}: comes after the default policy {default.id!r}, "
-                "so it never matches"
-            )
-        if not policy.match:
-            default = default or policy
-        for key, wanted in policy.match.items():
-            for value in [wanted] if isinstance(wanted, str) else wanted:
+            yield f"{shown}: {name}: comes after the default policy {default!r}, so it never matches"
+        match = item.get("match")
+        if not match:
+            default = default or _raw_id(item) or f"#{index + 1}"
+        for key, wanted in match.items() if isinstance(match, dict) else ():
+            for value in _strings(wanted) if key in known else ():
                 if value not in known[key]:
-                    yield (
-                        f"{shown}: policy {policy.id}: match.{key}: unknown {key} {value!r} "
-                        f"(known: {', '.join(known[key])})"
-                    )
-        for step_index, step in enumerate(policy.steps):
-            for target_index, target in enumerate(step.targets):
-                where = f"{shown}: policy {policy.id}: steps[{step_index}].targets[{target_index}]"
-                if target.rotation is not None and rotations is not None and target.rotation not in rotations:
-                    yield f"{where}: unknown rotation {target.rotation!r} (not in rotations.yml)"
-                if target.person is not None and people is not None and target.person not in people:
-                    yield f"{where}: unknown person {target.person!r} (not in people.yml)"
-    if not has_default:
+                    choices = ", ".join(known[key])
+                    yield f"{shown}: {name}: match.{key}: unknown {key} {value!r} (known: {choices})"
+        for step_index, step in enumerate(_dicts(item.get("steps"))):
+            for target_index, target in enumerate(_dicts(step.get("targets"))):
+                where = f"{shown}: {name}: steps[{step_index}].targets[{target_index}]"
+                rotation, person = target.get("rotation"), target.get("person")
+                if isinstance(rotation, str) and rotations is not None and rotation not in rotations:
+                    yield f"{where}: unknown rotation {rotation!r} (not in rotations.yml)"
+                if isinstance(person, str) and people is not None and person not in people:
+                    yield f"{where}: unknown person {person!r} (not in people.yml)"
+    if default is None:
         yield f"{shown}: no default policy: the last policy must have no `match`, so every incident gets one"

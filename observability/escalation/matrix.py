@@ -86,8 +86,10 @@ class Override(_Item):
 
         return self.model_copy(update={"start": utc(self.start), "end": utc(self.end)})
 
-    def label(self) -> str:
-        return f"{self.start:%Y-%m-%d %H:%M} → {self.end:%Y-%m-%d %H:%M} ({self.person})"
+    def label(self, zone: ZoneInfo) -> str:
+        """`from → to (person)` in the rotation's local time, as people wrote it."""
+        start, end = self.start.astimezone(zone), self.end.astimezone(zone)
+        return f"{start:%Y-%m-%d %H:%M} → {end:%Y-%m-%d %H:%M} ({self.person})"
 
 
 class Rotation(_Item):
@@ -119,13 +121,12 @@ class Rotation(_Item):
         self.overrides = [override.localized(self.zone) for override in self.overrides]
         for index, override in enumerate(self.overrides):
             if override.end <= override.start:
-                raise ValueError(f"overrides[{index}] ends before it starts: {override.label()}")
+                raise ValueError(f"overrides[{index}] ends before it starts: {override.label(self.zone)}")
         ordered = sorted(enumerate(self.overrides), key=lambda pair: pair[1].start)
         for (i, first), (j, second) in pairwise(ordered):
             if second.start < first.end:
-                raise ValueError(
-                    f"overrides[{i}] and overrides[{j}] overlap: {first.label()} and {second.label()}"
-                )
+                both = f"{first.label(self.zone)} and {second.label(self.zone)}"
+                raise ValueError(f"overrides[{i}] and overrides[{j}] overlap: {both}")
         return self
 
     @cached_property

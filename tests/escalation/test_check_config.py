@@ -209,3 +209,19 @@ def test_check_config_command_fails_with_one_line_per_problem(
         "(use an IANA name such as 'Europe/Berlin')"
     )
     assert lines[-1].startswith("obs check-config: 1 problem(s)")
+
+
+def test_an_invalid_item_still_has_its_references_checked(matrix_dir: Path) -> None:
+    def break_primary(document: dict[str, Any]) -> None:
+        primary = rotation(document, "platform-primary")
+        primary["members"].append("zed")
+        primary["overrides"].append({"from": "2026-12-27 09:00", "to": "2026-12-30 09:00", "person": "anna"})
+
+    edit(matrix_dir, "rotations.yml", break_primary)
+    found = problems(matrix_dir)
+    assert len(found) == 2
+    assert found[0].endswith(
+        "overrides[0] and overrides[1] overlap: 2026-12-24 09:00 → 2026-12-28 09:00 (ben) and "
+        "2026-12-27 09:00 → 2026-12-30 09:00 (anna)"
+    )  # in the rotation's local time, as written
+    assert found[1].endswith("rotation platform-primary: member 'zed' is not a person in people.yml")
