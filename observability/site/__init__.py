@@ -8,12 +8,13 @@ differ only in their `Links` (how a page names the index, a runbook, the stylesh
 - `index_page(content, links)`, `runbook_page(content, slug, links)`, `not_found_page(...)`:
   whole HTML documents (jinja2, autoescaped; runbook bodies come from `render_html`, which escapes
   raw HTML).
-- `incident_list_page(...)`, `incident_page(...)`: read-only incident views.
+- `incident_list_page(...)`, `incident_page(...)`, `login_page(...)`: read-only incident views and
+  the sign-in form in front of them.
 - `stylesheet()`: the one CSS file (no external assets).
 """
 
 from observability.site.content import SiteContent, load_site
-from observability.site.incident_pages import incident_list_page, incident_page
+from observability.site.incident_pages import incident_list_page, incident_page, login_page
 from observability.site.links import EXPORTED, INCIDENT_PAGES, RUNBOOK_PAGES, SLUG_PATTERN, Links
 from observability.site.runbook_pages import index_page, not_found_page, runbook_page
 from observability.site.templates import stylesheet
@@ -29,6 +30,7 @@ __all__ = [
     "incident_page",
     "index_page",
     "load_site",
+    "login_page",
     "not_found_page",
     "runbook_page",
     "stylesheet",

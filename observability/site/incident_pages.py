@@ -49,3 +49,8 @@ def _query(filters: Mapping[str, str | None], offset: int) -> str:
 def incident_page(incident: Incident, links: Links) -> str:
     """One incident (its `alerts` and `timeline` loaded): summary, links, alerts, timeline."""
     return render("incident.html", links=links, incident=incident)
+
+
+def login_page(links: Links, *, message: str, next_page: str) -> str:
+    """The sign-in form for incident pages, with why the last attempt was refused."""
+    return render("login.html", links=links, message=message, next_page=next_page)

@@ -1,17 +1,31 @@
-"""Read-only HTML pages over incidents: `/incidents/` and `/incidents/<id>` (viewer token, like the API)."""
+"""Read-only HTML pages over incidents: `/incidents/` and `/incidents/<id>`, plus sign-in and sign-out.
+
+They need a viewer token like the REST API: `Authorization: Bearer <token>`, or the login cookie
+that `/incidents/login` sets from the same token (see observability.web.page_auth).
+"""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, status
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials
 
-from observability.auth.dependencies import DbSession, Viewer
+from observability.auth.dependencies import DbSession
 from observability.incidents import service
-from observability.site import INCIDENT_PAGES, incident_list_page, incident_page, not_found_page
+from observability.site import INCIDENT_PAGES, incident_list_page, incident_page, login_page, not_found_page
 from observability.web.incident_schemas import IncidentStatus, PageOffset, TextFilter
 from observability.web.incidents_api import IncidentId
+from observability.web.page_auth import (
+    COOKIE_MAX_AGE_SECONDS,
+    COOKIE_PATH,
+    TOKEN_COOKIE,
+    PageViewer,
+    check_token,
+    login_form,
+)
 
 router = APIRouter(prefix="/incidents", tags=["incident pages"])
 
@@ -19,18 +33,78 @@ PAGE_SIZE = 50
 # Incident pages show live data: never cached by browsers or proxies.
 _NO_STORE = {"Cache-Control": "no-store"}
 _HTML_PAGE: dict[str, Any] = {"content": {"text/html": {}}}
+_PAGE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: _HTML_PAGE,
+    401: {**_HTML_PAGE, "description": "no valid viewer token: the sign-in page"},
+}
+# Where a sign-in may send the browser back to: an incident of this folder or the list, nothing else.
+_RETURN_TO = re.compile(r"[0-9]{1,19}|\./")
 
 
-@router.get("/", response_class=HTMLResponse, responses={200: _HTML_PAGE})
+def _sign_in(message: str, next_page: str, *, code: int = status.HTTP_401_UNAUTHORIZED) -> HTMLResponse:
+    page = login_page(INCIDENT_PAGES, message=message, next_page=next_page)
+    headers = {**_NO_STORE, "WWW-Authenticate": "Bearer"} if code == 401 else _NO_STORE
+    return HTMLResponse(page, status_code=code, headers=headers)
+
+
+@router.get("/login", response_class=HTMLResponse, responses={200: _HTML_PAGE})
+def sign_in_form() -> HTMLResponse:
+    """The sign-in form: paste an API token once, kept in an HttpOnly cookie for 12 hours."""
+    return _sign_in("", "./", code=status.HTTP_200_OK)
+
+
+@router.post(
+    "/login",
+    response_class=HTMLResponse,
+    status_code=status.HTTP_303_SEE_OTHER,
+    responses={303: {"description": "signed in"}, 401: {**_HTML_PAGE, "description": "token refused"}},
+)
+def sign_in(
+    request: Request, session: DbSession, form: Annotated[dict[str, str], Depends(login_form)]
+) -> Response:
+    """Check the form's token as the API would; on success keep it in a cookie and go back."""
+    next_page = form.get("next", "./")
+    next_page = next_page if _RETURN_TO.fullmatch(next_page) else "./"
+    token = form.get("token", "")
+    if not token:
+        return _sign_in("enter an API token", next_page)
+    caller = check_token(request, session, HTTPAuthorizationCredentials(scheme="Bearer", credentials=token))
+    if caller.principal is None:
+        return _sign_in(caller.refusal, next_page)
+    response = RedirectResponse(next_page, status_code=status.HTTP_303_SEE_OTHER)
+    secure = request.url.scheme == "https" or request.app.state.settings.public_url.startswith("https:")
+    response.set_cookie(
+        TOKEN_COOKIE,
+        token,
+        max_age=COOKIE_MAX_AGE_SECONDS,
+        path=request.scope.get("root_path", "") + COOKIE_PATH,
+        httponly=True,
+        samesite="strict",
+        secure=secure,
+    )
+    return response
+
+
+@router.post("/logout", status_code=status.HTTP_303_SEE_OTHER, responses={303: {"description": "signed out"}})
+def sign_out(request: Request) -> Response:
+    """Forget the login cookie."""
+    response = RedirectResponse("login", status_code=status.HTTP_303_SEE_OTHER)
+    response.delete_cookie(TOKEN_COOKIE, path=request.scope.get("root_path", "") + COOKIE_PATH)
+    return response
+
+
+@router.get("/", response_class=HTMLResponse, responses=_PAGE_RESPONSES)
 def incident_list(
     session: DbSession,
-    _caller: Viewer,
+    caller: PageViewer,
     status_: Annotated[IncidentStatus | None, Query(alias="status")] = None,
     service_: Annotated[TextFilter, Query(alias="service")] = None,
     severity: TextFilter = None,
     offset: PageOffset = 0,
 ) -> HTMLResponse:
     """Incidents newest first, a page of 50, filtered by status, service and severity."""
+    if caller.principal is None:
+        return _sign_in(caller.refusal, "./")
     rows, total = service.list_incidents(
         session, status=status_, service=service_, severity=severity, limit=PAGE_SIZE, offset=offset
     )
@@ -44,10 +118,12 @@ def incident_list(
 @router.get(
     "/{incident_id}",
     response_class=HTMLResponse,
-    responses={200: _HTML_PAGE, 404: {**_HTML_PAGE, "description": "no such incident"}},
+    responses={**_PAGE_RESPONSES, 404: {**_HTML_PAGE, "description": "no such incident"}},
 )
-def incident_detail(incident_id: IncidentId, session: DbSession, _caller: Viewer) -> HTMLResponse:
+def incident_detail(incident_id: IncidentId, session: DbSession, caller: PageViewer) -> HTMLResponse:
     """One incident: its state, runbook and dashboard links, alerts with labels and annotations, timeline."""
+    if caller.principal is None:
+        return _sign_in(caller.refusal, str(incident_id))
     incident = service.get_incident(session, incident_id=incident_id)
     if incident is None:
         page = not_found_page(INCIDENT_PAGES, f"incident {incident_id}")

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from tests.ingest.payloads import alert, notification
-from tests.site.conftest import VIEWER, WEBHOOK_TOKEN
+from tests.site.conftest import VIEWER, WEBHOOK_TOKEN, start_client
 
 SCRIPT = "<script>alert('pwned')</script>"
 ESCAPED_SCRIPT = "&lt;script&gt;alert(&#39;pwned&#39;)&lt;/script&gt;"
@@ -40,12 +40,21 @@ def hostile_alert() -> dict[str, Any]:
     return fired
 
 
-@pytest.fixture
-def site(make_client: Callable[..., TestClient]) -> tuple[TestClient, int]:
-    client = make_client()
+@pytest.fixture(scope="module")
+def site_app(tmp_path_factory: pytest.TempPathFactory) -> tuple[TestClient, int]:
+    """One app per module with two incidents made by webhook posts: a hostile one, then a plain one."""
+    client = start_client(tmp_path_factory.mktemp("incidents"))
     hostile_id = post(client, notification([hostile_alert()], group_key='{}:{alertname="hostile"}'))
     post(client, notification([alert("fp-plain")], group_key='{}:{alertname="plain"}'))
     return client, hostile_id
+
+
+@pytest.fixture
+def site(site_app: tuple[TestClient, int]) -> Iterator[tuple[TestClient, int]]:
+    """The module's app; each test starts without cookies (sign-in tests set them)."""
+    site_app[0].cookies.clear()
+    yield site_app
+    site_app[0].cookies.clear()
 
 
 @pytest.mark.parametrize("path", ["/incidents/", "/incidents/1", "/incidents/?status=triggered"])
@@ -110,3 +119,59 @@ def test_a_missing_incident_is_404_and_a_bad_id_422(site: tuple[TestClient, int]
     assert missing.status_code == 404 and "There is no incident 999." in missing.text
     for bad in ("abc", "0", "-1", "99999999999999999999999", "..%2F..%2Fetc"):
         assert client.get(f"/incidents/{bad}", headers=VIEWER).status_code in (404, 422), bad
+
+
+def test_without_a_token_a_browser_gets_the_sign_in_form(site: tuple[TestClient, int]) -> None:
+    client, hostile_id = site
+    response = client.get(f"/incidents/{hostile_id}")
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
+    assert response.headers["content-type"].startswith("text/html")
+    assert '<form class="login" method="post" action="login">' in response.text
+    assert f'<input type="hidden" name="next" value="{hostile_id}">' in response.text
+    assert "missing bearer token" in response.text
+
+
+def sign_in(client: TestClient, **form: str) -> Any:
+    return client.post("/incidents/login", data=form, follow_redirects=False)
+
+
+def test_signing_in_keeps_the_token_in_a_strict_http_only_cookie(site: tuple[TestClient, int]) -> None:
+    client, hostile_id = site
+    response = sign_in(client, token=VIEWER["Authorization"].removeprefix("Bearer "), next=str(hostile_id))
+    assert response.status_code == 303 and response.headers["location"] == str(hostile_id)
+    cookie = response.headers["set-cookie"]
+    assert cookie.startswith("obs_token=") and "HttpOnly" in cookie
+    assert "SameSite=strict" in cookie and "Path=/incidents" in cookie and "Max-Age=43200" in cookie
+    assert client.get(f"/incidents/{hostile_id}").status_code == 200
+    assert client.get("/incidents/").status_code == 200
+    assert client.post("/incidents/logout", follow_redirects=False).status_code == 303
+    assert client.get("/incidents/").status_code == 401
+
+
+def test_a_refused_sign_in_says_why_and_sets_no_cookie(site: tuple[TestClient, int]) -> None:
+    client, _ = site
+    refused = sign_in(client, token="not-a-token")
+    assert refused.status_code == 401 and "set-cookie" not in refused.headers
+    assert "unknown or revoked API token" in refused.text
+    assert "enter an API token" in sign_in(client, token="  ").text
+    client.cookies.set("obs_token", "forged", path="/incidents")
+    assert client.get("/incidents/").status_code == 401
+
+
+@pytest.mark.parametrize("target", ["//evil.example/", "https://evil.example/", "/api/v1/audit", "../x", ""])
+def test_sign_in_only_returns_to_incident_pages(site: tuple[TestClient, int], target: str) -> None:
+    client, _ = site
+    response = sign_in(client, token=VIEWER["Authorization"].removeprefix("Bearer "), next=target)
+    assert response.status_code == 303 and response.headers["location"] == "./"
+
+
+def test_an_oversized_or_crowded_sign_in_form_is_a_4xx(site: tuple[TestClient, int]) -> None:
+    client, _ = site
+    assert sign_in(client, token="x" * 10_000).status_code == 413
+    crowded = client.post(
+        "/incidents/login",
+        content="&".join(f"f{i}=1" for i in range(20)),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert crowded.status_code == 422
