@@ -1,7 +1,9 @@
-"""PostgreSQL: a notification's rows in one statement (data-modifying CTEs), so one round trip.
+"""PostgreSQL: one read and one write statement (data-modifying CTEs) per notification.
 
 Row sets travel as JSON and are expanded with `json_populate_recordset`, so the statement text
-depends only on which incident columns change and is prepared once per shape.
+depends only on which incident columns change, and psycopg prepares it once per shape. Both run
+on the session's psycopg connection, inside the session's transaction: on this path
+SQLAlchemy's per-statement work cost as much CPU as the rest of the ingest.
 """
 
 from __future__ import annotations
@@ -9,8 +11,11 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+import psycopg
+from psycopg.rows import namedtuple_row
 from pydantic_core import to_json
-from sqlalchemy import Connection, TextClause, text
+from sqlalchemy import Connection
+from sqlalchemy.exc import IntegrityError
 
 from observability.ingest.writes import (
     INCIDENT_COLUMNS,
@@ -31,10 +36,41 @@ def _columns(names: list[str], prefix: str = "") -> str:
     return ", ".join(f"{prefix}{name}" for name in names)
 
 
+_READ_LATEST = f"""
+    WITH latest AS (
+        SELECT {_RETURNING} FROM incidents WHERE group_key = %(group_key)s
+        ORDER BY id DESC LIMIT 1 FOR UPDATE
+    )
+    SELECT latest.*, a.fingerprint, a.starts_at, a.status AS alert_status
+    FROM latest LEFT JOIN incident_alerts AS a
+    ON a.incident_id = latest.id AND a.fingerprint = ANY(%(fingerprints)s)
+"""
+
+
+def read_latest_postgres(
+    connection: Connection, group_key: str, fingerprints: list[str]
+) -> tuple[Any | None, dict[tuple[str, Any], str]]:
+    """The group's latest incident (locked) and the statuses of its alerts among `fingerprints`."""
+    with _cursor(connection) as cursor:
+        rows = cursor.execute(_READ_LATEST, {"group_key": group_key, "fingerprints": fingerprints}).fetchall()
+    if not rows:
+        return None, {}
+    known = {
+        (row.fingerprint, row.starts_at): row.alert_status for row in rows if row.fingerprint is not None
+    }
+    return rows[0], known
+
+
+def _cursor(connection: Connection) -> Any:
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    return driver.cursor(row_factory=namedtuple_row)
+
+
 @lru_cache(maxsize=64)
-def _statement(incident_keys: tuple[str, ...], opening: bool) -> TextClause:
+def _statement(incident_keys: tuple[str, ...], opening: bool) -> str:
     keys = list(incident_keys)
-    record = "json_populate_record(NULL::incidents, CAST(:incident AS json))"
+    record = "json_populate_record(NULL::incidents, CAST(%(incident)s AS json))"
     if opening:
         incident = (
             f"INSERT INTO incidents ({_columns(keys)}) SELECT {_columns(keys)} FROM {record} "
@@ -43,14 +79,15 @@ def _statement(incident_keys: tuple[str, ...], opening: bool) -> TextClause:
     else:
         incident = (
             f"UPDATE incidents SET ({_columns(keys)}) = (SELECT {_columns(keys)} FROM {record}) "
-            f"WHERE id = :incident_id RETURNING {_RETURNING}"
+            f"WHERE id = %(incident_id)s RETURNING {_RETURNING}"
         )
-    alerts = "json_populate_recordset(NULL::incident_alerts, CAST(:new_alerts AS json)) WITH ORDINALITY AS r"
-    changed = "json_populate_recordset(NULL::incident_alerts, CAST(:changed_alerts AS json)) AS r"
-    events = "json_populate_recordset(NULL::timeline_events, CAST(:events AS json)) WITH ORDINALITY AS r"
-    entry = "json_populate_record(NULL::ingest_ledger, CAST(:ledger AS json)) AS r"
-    return text(
-        f"""
+    alerts = (
+        "json_populate_recordset(NULL::incident_alerts, CAST(%(new_alerts)s AS json)) WITH ORDINALITY AS r"
+    )
+    changed = "json_populate_recordset(NULL::incident_alerts, CAST(%(changed_alerts)s AS json)) AS r"
+    events = "json_populate_recordset(NULL::timeline_events, CAST(%(events)s AS json)) WITH ORDINALITY AS r"
+    entry = "json_populate_record(NULL::ingest_ledger, CAST(%(ledger)s AS json)) AS r"
+    return f"""
         WITH inc AS ({incident}),
         new_alerts AS (
             INSERT INTO incident_alerts (incident_id, {_columns(_ALERT_COLUMNS)})
@@ -73,7 +110,6 @@ def _statement(incident_keys: tuple[str, ...], opening: bool) -> TextClause:
         )
         SELECT inc.*, EXISTS (SELECT 1 FROM entry) AS ledger_inserted FROM inc
         """
-    )
 
 
 def _json(value: Any) -> str:
@@ -85,15 +121,19 @@ def apply_postgres(connection: Connection, writes: IncidentWrites) -> tuple[Inci
     """Write everything in one statement; returns the incident row and whether the ledger took it."""
     opening = writes.incident_id is None
     statement = _statement(tuple(sorted(writes.incident_values)), opening)
-    row = connection.execute(
-        statement,
-        {
-            "incident": _json(writes.incident_values),
-            "incident_id": writes.incident_id,
-            "new_alerts": _json(writes.new_alerts),
-            "changed_alerts": _json(writes.changed_alerts),
-            "events": _json(writes.events),
-            "ledger": _json(writes.ledger_values),
-        },
-    ).one()
+    parameters = {
+        "incident": _json(writes.incident_values),
+        "incident_id": writes.incident_id,
+        "new_alerts": _json(writes.new_alerts),
+        "changed_alerts": _json(writes.changed_alerts),
+        "events": _json(writes.events),
+        "ledger": _json(writes.ledger_values),
+    }
+    with _cursor(connection) as cursor:
+        try:
+            row = cursor.execute(statement, parameters).fetchone()
+        except psycopg.IntegrityError as exc:
+            # As SQLAlchemy would raise it: the pipeline retries a transaction that lost a race.
+            raise IntegrityError(statement, parameters, exc) from exc
+    assert row is not None
     return row, bool(row.ledger_inserted)

@@ -26,7 +26,7 @@ from observability.incidents.alert_facts import (
     incident_title,
 )
 from observability.incidents.payload import FIRING, AlertmanagerAlert, AlertmanagerNotification
-from observability.ingest.postgres_writes import apply_postgres
+from observability.ingest.postgres_writes import apply_postgres, read_latest_postgres
 from observability.ingest.writes import (
     UPSERT_HEARTBEAT,
     IncidentRow,
@@ -90,10 +90,10 @@ def write_notification(
     grouped = [alert for alert in alerts if alert.labels.get("alertname") != WATCHDOG_ALERTNAME]
     current: IncidentRow | None = None
     known: dict[tuple[str, datetime], str] = {}
+    postgres = connection.dialect.name == "postgresql"
     if grouped:
-        current, known = read_latest(
-            connection, notification.groupKey, sorted({a.fingerprint for a in grouped})
-        )
+        read = read_latest_postgres if postgres else read_latest
+        current, known = read(connection, notification.groupKey, sorted({a.fingerprint for a in grouped}))
     snapshot = None
     if current is not None:
         snapshot = lifecycle.IncidentSnapshot(
@@ -118,7 +118,7 @@ def write_notification(
         return result
     writes = _writes(notification, plan, current, runbooks, now)
     writes.ledger_values = {**ledger_values, "outcome": plan.action}
-    apply = apply_postgres if connection.dialect.name == "postgresql" else apply_portable
+    apply = apply_postgres if postgres else apply_portable
     incident, fresh = apply(connection, writes)
     if not fresh:
         raise DuplicateNotification(content_hash)
