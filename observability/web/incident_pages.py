@@ -37,6 +37,22 @@ _PAGE_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: _HTML_PAGE,
     401: {**_HTML_PAGE, "description": "no valid viewer token: the sign-in page"},
 }
+# The sign-in form, read by login_form (not a pydantic model: FastAPI's forms need python-multipart).
+_LOGIN_FORM: dict[str, Any] = {
+    "required": True,
+    "content": {
+        "application/x-www-form-urlencoded": {
+            "schema": {
+                "type": "object",
+                "required": ["token"],
+                "properties": {
+                    "token": {"type": "string", "description": "an API token (viewer or higher)"},
+                    "next": {"type": "string", "description": "the incident id to return to"},
+                },
+            }
+        }
+    },
+}
 # Where a sign-in may send the browser back to: an incident of this folder or the list, nothing else.
 _RETURN_TO = re.compile(r"[0-9]{1,19}|\./")
 
@@ -55,9 +71,14 @@ def sign_in_form() -> HTMLResponse:
 
 @router.post(
     "/login",
-    response_class=HTMLResponse,
+    response_class=RedirectResponse,
     status_code=status.HTTP_303_SEE_OTHER,
-    responses={303: {"description": "signed in"}, 401: {**_HTML_PAGE, "description": "token refused"}},
+    responses={
+        303: {"description": "signed in"},
+        401: {**_HTML_PAGE, "description": "token refused"},
+        413: {"description": "form larger than 4 KiB"},
+    },
+    openapi_extra={"requestBody": _LOGIN_FORM},
 )
 def sign_in(
     request: Request, session: DbSession, form: Annotated[dict[str, str], Depends(login_form)]
@@ -85,7 +106,12 @@ def sign_in(
     return response
 
 
-@router.post("/logout", status_code=status.HTTP_303_SEE_OTHER, responses={303: {"description": "signed out"}})
+@router.post(
+    "/logout",
+    response_class=RedirectResponse,
+    status_code=status.HTTP_303_SEE_OTHER,
+    responses={303: {"description": "signed out"}},
+)
 def sign_out(request: Request) -> Response:
     """Forget the login cookie."""
     response = RedirectResponse("login", status_code=status.HTTP_303_SEE_OTHER)
