@@ -43,7 +43,8 @@ class Settings(BaseSettings):
     escalation_matrix: Path | None = Field(
         None,
         description="the escalation matrix: a directory with people.yml, rotations.yml and escalation.yml, "
-        "or one YAML file with all three sections (default: <content_root>/incident)",
+        "or one YAML file with all three sections (default: <content_root>/incident if it exists, "
+        "else the repository's incident/)",
     )
     escalation_tick_seconds: float = Field(
         1.0, gt=0, le=60, description="how often the escalation engine looks for due steps"
@@ -70,8 +71,12 @@ class Settings(BaseSettings):
 
     @property
     def matrix_path(self) -> Path:
-        """Where the escalation matrix is read from."""
-        return self.escalation_matrix or self.content_root / "incident"
+        """Where the escalation matrix is read from (see `escalation_matrix`)."""
+        # A content root holding only runbooks (a site export, a test) keeps the shipped matrix.
+        if self.escalation_matrix is not None:
+            return self.escalation_matrix
+        candidate = self.content_root / "incident"
+        return candidate if candidate.exists() else repo_root() / "incident"
 
     @model_validator(mode="before")
     @classmethod
