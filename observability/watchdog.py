@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from functools import partial
 
+import psycopg
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -160,7 +161,8 @@ def _write(session: Session, notification: AlertmanagerNotification, now: dateti
                 reopen_window=timedelta(0),
                 runbooks={},
             )
-    except (DuplicateNotification, IntegrityError):
+    except (DuplicateNotification, IntegrityError, psycopg.IntegrityError):
+        # psycopg's own error too: the PostgreSQL ingest path writes on the raw connection.
         log.info("dead-man's switch: another replica already wrote %s", notification.status)
 
 

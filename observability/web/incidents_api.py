@@ -13,7 +13,8 @@ from observability.auth.dependencies import DbSession, Responder, Viewer
 from observability.auth.tokens import Principal
 from observability.incidents import service
 from observability.incidents.errors import IncidentNotFound, InvalidTransition
-from observability.store.models import Incident
+from observability.store.models import Incident, TimelineEvent
+from observability.store.transient import commit_with_retry
 from observability.web.app import now_of
 from observability.web.incident_schemas import (
     IncidentDetail,
@@ -96,18 +97,21 @@ def _change_state(
     action: str,
 ) -> IncidentSummary:
     """Apply a lifecycle change and its audit row in one transaction; 404/409 on refusal."""
-    now = now_of(request.app)
-    try:
-        incident = change(session, incident_id=incident_id, actor=caller.name, now=now)
-    except IncidentNotFound:
-        raise _not_found(incident_id) from None
-    except InvalidTransition as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
-    target = audit.incident_target(incident_id)
-    details = {"role": caller.role.value, "status": incident.status}
-    audit.record(session, actor=caller.name, action=action, target=target, now=now, details=details)
-    session.commit()
-    return IncidentSummary.model_validate(incident)
+
+    def work() -> Incident:
+        now = now_of(request.app)
+        try:
+            incident = change(session, incident_id=incident_id, actor=caller.name, now=now)
+        except IncidentNotFound:
+            raise _not_found(incident_id) from None
+        except InvalidTransition as exc:
+            raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
+        target = audit.incident_target(incident_id)
+        details = {"role": caller.role.value, "status": incident.status}
+        audit.record(session, actor=caller.name, action=action, target=target, now=now, details=details)
+        return incident
+
+    return IncidentSummary.model_validate(commit_with_retry(session, work))
 
 
 @router.post(
@@ -120,22 +124,23 @@ def add_note(
     incident_id: IncidentId, note: NoteIn, request: Request, session: DbSession, caller: Responder
 ) -> TimelineEventOut:
     """Add a note to an incident's timeline (responder or admin)."""
-    now = now_of(request.app)
-    try:
-        event = service.add_note(session, incident_id=incident_id, actor=caller.name, text=note.text, now=now)
-    except IncidentNotFound:
-        raise _not_found(incident_id) from None
-    session.flush()
-    audit.record(
-        session,
-        actor=caller.name,
-        action=audit.INCIDENT_NOTE,
-        target=audit.incident_target(incident_id),
-        now=now,
-        details={"role": caller.role.value, "timeline_event_id": event.id, "text": note.text},
-    )
-    session.commit()
-    return TimelineEventOut.model_validate(event)
+
+    def work() -> TimelineEvent:
+        now = now_of(request.app)
+        try:
+            event = service.add_note(
+                session, incident_id=incident_id, actor=caller.name, text=note.text, now=now
+            )
+        except IncidentNotFound:
+            raise _not_found(incident_id) from None
+        details = {"role": caller.role.value, "timeline_event_id": event.id, "text": note.text}
+        target = audit.incident_target(incident_id)
+        audit.record(
+            session, actor=caller.name, action=audit.INCIDENT_NOTE, target=target, now=now, details=details
+        )
+        return event
+
+    return TimelineEventOut.model_validate(commit_with_retry(session, work))
 
 
 def _not_found(incident_id: int) -> HTTPException:

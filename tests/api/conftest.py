@@ -161,3 +161,12 @@ def make_service(tmp_path: Path) -> Iterator[Callable[..., Service]]:
 @pytest.fixture
 def svc(make_service: Callable[..., Service]) -> Service:
     return make_service()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def svc_on(request: pytest.FixtureRequest) -> Service:
+    """The service on SQLite, then on a fresh PostgreSQL database."""
+    # The database fixture first, so that the app (and its schedulers) stops before the drop.
+    url = str(request.getfixturevalue("postgres_url")) if request.param == "postgresql" else None
+    make_service: Callable[..., Service] = request.getfixturevalue("make_service")
+    return make_service(url)

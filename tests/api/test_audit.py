@@ -13,17 +13,17 @@ from observability.store.access_models import AuditEntry
 from tests.api.conftest import Service, auth
 
 
-def test_ack_resolve_and_note_are_audited_with_their_actor(svc: Service) -> None:
-    incident_id = svc.fire("g1")
-    svc.client.post(f"/api/v1/incidents/{incident_id}/ack", headers=auth("responder"))
-    svc.clock.advance(minutes=1)
-    svc.client.post(
+def test_ack_resolve_and_note_are_audited_with_their_actor(svc_on: Service) -> None:
+    incident_id = svc_on.fire("g1")
+    svc_on.client.post(f"/api/v1/incidents/{incident_id}/ack", headers=auth("responder"))
+    svc_on.clock.advance(minutes=1)
+    svc_on.client.post(
         f"/api/v1/incidents/{incident_id}/notes", json={"text": "<b>hi</b>"}, headers=auth("admin")
     )
-    svc.clock.advance(minutes=1)
-    svc.client.post(f"/api/v1/incidents/{incident_id}/resolve", headers=auth("responder"))
+    svc_on.clock.advance(minutes=1)
+    svc_on.client.post(f"/api/v1/incidents/{incident_id}/resolve", headers=auth("responder"))
 
-    response = svc.client.get("/api/v1/audit", headers=auth("admin"))
+    response = svc_on.client.get("/api/v1/audit", headers=auth("admin"))
     assert response.status_code == 200
     body = response.json()
     assert body["total"] == 3

@@ -5,10 +5,8 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -87,13 +85,6 @@ def notifications(draw: st.DrawFn) -> dict[str, Any]:
         put, values = ODDITIES[oddity]
         put(payload, draw(st.sampled_from(values)))
     return payload
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def svc_on(request: pytest.FixtureRequest, make_service: Callable[..., Service], tmp_path: Path) -> Service:
-    if request.param == "sqlite":
-        return make_service()
-    return make_service(str(request.getfixturevalue("postgres_url")))
 
 
 def test_random_notifications_get_200_or_a_named_4xx_never_a_5xx(svc_on: Service) -> None:

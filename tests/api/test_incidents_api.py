@@ -63,14 +63,14 @@ def test_a_responder_acknowledges_then_resolves(svc: Service) -> None:
     assert (resolved.json()["status"], resolved.json()["resolved_by"]) == ("resolved", "admin-bot")
 
 
-def test_acknowledging_a_resolved_incident_is_409_and_changes_nothing(svc: Service) -> None:
-    incident_id = svc.fire("g1")
-    svc.client.post(f"/api/v1/incidents/{incident_id}/resolve", headers=auth("responder"))
+def test_acknowledging_a_resolved_incident_is_409_and_changes_nothing(svc_on: Service) -> None:
+    incident_id = svc_on.fire("g1")
+    svc_on.client.post(f"/api/v1/incidents/{incident_id}/resolve", headers=auth("responder"))
     for path in ("ack", "resolve"):
-        response = svc.client.post(f"/api/v1/incidents/{incident_id}/{path}", headers=auth("responder"))
+        response = svc_on.client.post(f"/api/v1/incidents/{incident_id}/{path}", headers=auth("responder"))
         assert response.status_code == 409
         assert response.json()["detail"].startswith(f"incident {incident_id} is resolved: cannot")
-    audit = svc.client.get("/api/v1/audit", headers=auth("admin")).json()
+    audit = svc_on.client.get("/api/v1/audit", headers=auth("admin")).json()
     assert [entry["action"] for entry in audit["items"]] == ["incident.resolve"]
 
 
@@ -140,16 +140,16 @@ def test_detail_has_alerts_links_and_timeline(svc: Service) -> None:
     assert detail["links"]["generators"] == ["http://prometheus.example/graph"]
 
 
-def test_list_filters_by_status_service_and_severity_and_pages_with_a_total(svc: Service) -> None:
+def test_list_filters_by_status_service_and_severity_and_pages_with_a_total(svc_on: Service) -> None:
     ids = {}
     for index in range(5):
-        ids[f"api{index}"] = svc.fire(f"api{index}", service="api", fingerprint=f"api{index}")
-    ids["worker"] = svc.fire("worker", service="worker", severity="warning", fingerprint="w")
-    svc.client.post(f"/api/v1/incidents/{ids['api0']}/ack", headers=auth("responder"))
-    svc.client.post(f"/api/v1/incidents/{ids['api1']}/resolve", headers=auth("responder"))
+        ids[f"api{index}"] = svc_on.fire(f"api{index}", service="api", fingerprint=f"api{index}")
+    ids["worker"] = svc_on.fire("worker", service="worker", severity="warning", fingerprint="w")
+    svc_on.client.post(f"/api/v1/incidents/{ids['api0']}/ack", headers=auth("responder"))
+    svc_on.client.post(f"/api/v1/incidents/{ids['api1']}/resolve", headers=auth("responder"))
 
     def listed(query: str) -> tuple[list[int], int]:
-        response = svc.client.get(f"/api/v1/incidents{query}", headers=auth("viewer"))
+        response = svc_on.client.get(f"/api/v1/incidents{query}", headers=auth("viewer"))
         assert response.status_code == 200, response.text
         body = response.json()
         return [item["id"] for item in body["items"]], body["total"]

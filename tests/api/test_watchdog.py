@@ -107,7 +107,7 @@ def test_a_zero_timeout_disables_the_switch(svc: Service) -> None:
 
 
 def test_replicas_ticking_together_open_one_incident(
-    make_service: Callable[..., Service], postgres_url: str
+    postgres_url: str, make_service: Callable[..., Service]
 ) -> None:
     svc = make_service(postgres_url)
     watchdog(svc)
