@@ -26,12 +26,11 @@ from observability.web.page_auth import (
     check_token,
     login_form,
 )
+from observability.web.page_headers import PRIVATE_PAGE_HEADERS
 
 router = APIRouter(prefix="/incidents", tags=["incident pages"])
 
 PAGE_SIZE = 50
-# Incident pages show live data: never cached by browsers or proxies.
-_NO_STORE = {"Cache-Control": "no-store"}
 _HTML_PAGE: dict[str, Any] = {"content": {"text/html": {}}}
 _PAGE_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: _HTML_PAGE,
@@ -59,7 +58,7 @@ _RETURN_TO = re.compile(r"[0-9]{1,19}|\./")
 
 def _sign_in(message: str, next_page: str, *, code: int = status.HTTP_401_UNAUTHORIZED) -> HTMLResponse:
     page = login_page(INCIDENT_PAGES, message=message, next_page=next_page)
-    headers = {**_NO_STORE, "WWW-Authenticate": "Bearer"} if code == 401 else _NO_STORE
+    headers = {**PRIVATE_PAGE_HEADERS, "WWW-Authenticate": "Bearer"} if code == 401 else PRIVATE_PAGE_HEADERS
     return HTMLResponse(page, status_code=code, headers=headers)
 
 
@@ -92,7 +91,9 @@ def sign_in(
     caller = check_token(request, session, HTTPAuthorizationCredentials(scheme="Bearer", credentials=token))
     if caller.principal is None:
         return _sign_in(caller.refusal, next_page)
-    response = RedirectResponse(next_page, status_code=status.HTTP_303_SEE_OTHER)
+    response = RedirectResponse(
+        next_page, status_code=status.HTTP_303_SEE_OTHER, headers=PRIVATE_PAGE_HEADERS
+    )
     secure = request.url.scheme == "https" or request.app.state.settings.public_url.startswith("https:")
     response.set_cookie(
         TOKEN_COOKIE,
@@ -114,7 +115,7 @@ def sign_in(
 )
 def sign_out(request: Request) -> Response:
     """Forget the login cookie."""
-    response = RedirectResponse("login", status_code=status.HTTP_303_SEE_OTHER)
+    response = RedirectResponse("login", status_code=status.HTTP_303_SEE_OTHER, headers=PRIVATE_PAGE_HEADERS)
     response.delete_cookie(TOKEN_COOKIE, path=request.scope.get("root_path", "") + COOKIE_PATH)
     return response
 
@@ -138,7 +139,7 @@ def incident_list(
     page = incident_list_page(
         rows, total=total, filters=filters, limit=PAGE_SIZE, offset=offset, links=INCIDENT_PAGES
     )
-    return HTMLResponse(page, headers=_NO_STORE)
+    return HTMLResponse(page, headers=PRIVATE_PAGE_HEADERS)
 
 
 @router.get(
@@ -153,5 +154,5 @@ def incident_detail(incident_id: IncidentId, session: DbSession, caller: PageVie
     incident = service.get_incident(session, incident_id=incident_id)
     if incident is None:
         page = not_found_page(INCIDENT_PAGES, f"incident {incident_id}")
-        return HTMLResponse(page, status_code=status.HTTP_404_NOT_FOUND, headers=_NO_STORE)
-    return HTMLResponse(incident_page(incident, INCIDENT_PAGES), headers=_NO_STORE)
+        return HTMLResponse(page, status_code=status.HTTP_404_NOT_FOUND, headers=PRIVATE_PAGE_HEADERS)
+    return HTMLResponse(incident_page(incident, INCIDENT_PAGES), headers=PRIVATE_PAGE_HEADERS)

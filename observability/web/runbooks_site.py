@@ -21,12 +21,11 @@ from observability.site import (
     runbook_page,
     stylesheet,
 )
+from observability.web.page_headers import PUBLIC_PAGE_HEADERS, SECURITY_HEADERS
 
 router = APIRouter(prefix="/runbooks", tags=["runbook site"])
 
 _HTML_PAGE: dict[str, Any] = {"content": {"text/html": {}}}
-# Pages hold only what is in the repository, so browsers and proxies may keep them a little while.
-_CACHE = {"Cache-Control": "public, max-age=60"}
 
 
 class RunbookSite:
@@ -65,13 +64,13 @@ def _site(request: Request) -> RunbookSite:
 @router.get("/", response_class=HTMLResponse, responses={200: _HTML_PAGE})
 def runbook_index(request: Request) -> HTMLResponse:
     """The on-call index (`runbooks/index.md`) and a table of every runbook by service."""
-    return HTMLResponse(_site(request).index(), headers=_CACHE)
+    return HTMLResponse(_site(request).index(), headers=PUBLIC_PAGE_HEADERS)
 
 
 @router.get("/static/style.css", response_class=Response, responses={200: {"content": {"text/css": {}}}})
 def runbook_stylesheet() -> Response:
     """The site's stylesheet."""
-    return Response(stylesheet(), media_type="text/css", headers=_CACHE)
+    return Response(stylesheet(), media_type="text/css", headers=PUBLIC_PAGE_HEADERS)
 
 
 @router.get(
@@ -85,6 +84,8 @@ def runbook(slug: str, request: Request) -> HTMLResponse:
     page = _site(request).page(slug) if SLUG_PATTERN.fullmatch(slug) else None
     if page is None:
         return HTMLResponse(
-            not_found_page(RUNBOOK_PAGES, f"runbook {slug!r}"), status_code=status.HTTP_404_NOT_FOUND
+            not_found_page(RUNBOOK_PAGES, f"runbook {slug!r}"),
+            status_code=status.HTTP_404_NOT_FOUND,
+            headers=SECURITY_HEADERS,
         )
-    return HTMLResponse(page, headers=_CACHE)
+    return HTMLResponse(page, headers=PUBLIC_PAGE_HEADERS)

@@ -70,6 +70,7 @@ def test_the_list_shows_incidents_newest_first(site: tuple[TestClient, int]) -> 
     response = client.get("/incidents/", headers=VIEWER)
     assert response.headers["content-type"].startswith("text/html")
     assert response.headers["cache-control"] == "no-store"
+    assert "default-src 'none'" in response.headers["content-security-policy"]
     page = response.text
     assert "2 incidents" in page
     newer, older = page.index(f'<a href="{hostile_id + 1}">'), page.index(f'<a href="{hostile_id}">')

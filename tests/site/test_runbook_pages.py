@@ -169,6 +169,12 @@ def test_without_a_runbooks_folder_the_site_is_empty_not_broken(
     assert client.get("/runbooks/api-down").status_code == 404
 
 
-def test_runbook_pages_are_public(client: TestClient) -> None:
+def test_runbook_pages_are_public_and_forbid_scripts(client: TestClient) -> None:
     # No Authorization header: the site holds only what the repository holds.
-    assert client.get("/runbooks/api-down").status_code == 200
+    response = client.get("/runbooks/api-down")
+    assert response.status_code == 200
+    policy = response.headers["content-security-policy"]
+    assert "default-src 'none'" in policy and "style-src 'self'" in policy and "script-src" not in policy
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["cache-control"] == "public, max-age=60"
+    assert "<script" not in response.text and "style=" not in response.text
