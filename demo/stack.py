@@ -14,7 +14,6 @@ import logging
 import secrets
 import shutil
 import socket
-import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +26,7 @@ from observability.catalog import service
 
 from . import stack_config
 from .database import DatabaseError, drop_database, ensure_database
+from .obs_cli import ObsCommandFailed, create_api_token, generate_fast_rules, incident_service_available
 from .processes import Component, ComponentFailed, spawn, stop_all, wait_ready
 from .schema import EmbeddingStorage, create_schema
 
@@ -78,12 +78,6 @@ def require_binary(name: str) -> str:
     return path
 
 
-def incident_service_available() -> bool:
-    from observability.cli import COMMANDS
-
-    return "serve" in COMMANDS
-
-
 class Stack:
     """Starts the stack on enter and stops everything it started on exit."""
 
@@ -94,6 +88,7 @@ class Stack:
         self.ports = {name: options.ports.get(name) or free_port() for name in COMPONENTS}
         self.webhook_token = secrets.token_urlsafe(24)
         self.embedding_storage: EmbeddingStorage | None = None
+        self.api_token: str | None = None  # responder token for the incident API, when it runs
         server = make_url(options.postgres_url)
         self.database_url: URL = server.set(database=options.database)
         self._database_created = False
@@ -272,27 +267,10 @@ class Stack:
             engine.dispose()
 
     def _generate_rules(self) -> Path:
-        """The fast-profile rules, as `obs generate alerts --profile fast --out` writes them."""
-        out = self.run_dir / "rules"
-        result = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "observability.cli",
-                "generate",
-                "alerts",
-                "--profile",
-                "fast",
-                "--out",
-                str(out),
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if result.returncode != 0:
-            raise StackError(f"obs generate alerts --profile fast failed:\n{result.stderr or result.stdout}")
-        return out / "alerts" / "generated"
+        try:
+            return generate_fast_rules(self.run_dir / "rules")
+        except ObsCommandFailed as exc:
+            raise StackError(str(exc)) from exc
 
     def _start_postgres_exporter(self, binary: str) -> None:
         queries = self.run_dir / "postgres-exporter-queries.yml"
@@ -329,8 +307,9 @@ class Stack:
             self._port("incident-service"),
         ]
         try:
+            self.api_token = create_api_token(env, self.run_dir / "api-token")
             self._start("incident-service", argv, "/healthz", env)
-        except ComponentFailed as exc:
+        except (ComponentFailed, ObsCommandFailed) as exc:
             # the platform, Prometheus and the faults work without it: carry on, but say so loudly
             log.error("incident service did not start; Alertmanager notifications go nowhere: %s", exc)
             stop_all([self.components.pop("incident-service")])
@@ -380,6 +359,9 @@ class Stack:
             f"--web.listen-address=127.0.0.1:{self.ports['prometheus']}",
             f"--web.external-url={self.url('prometheus')}",
             "--web.enable-lifecycle",
+            # alerts that fire before the Alertmanager target is discovered are dropped, and only
+            # re-sent after this delay (default 1m): the Watchdog fires on the first evaluation
+            f"--rules.alert.resend-delay={self.options.scrape_interval}",
         ]
         self._start("prometheus", argv, "/-/ready")
 

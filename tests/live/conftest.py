@@ -10,7 +10,9 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 
 from demo.inject import RunningStack
@@ -38,6 +40,7 @@ class LiveStack:
     running: RunningStack
     traffic_since: float  # Unix time traffic was first seen flowing
     faults_exercised: set[str] = field(default_factory=set)
+    acknowledged_incident: int | None = None
 
     def api_log(self) -> Path:
         return self.stack.log_dir / "api.log"
@@ -71,3 +74,36 @@ def _traffic_flows(prometheus: PrometheusClient) -> bool:
     jobs_done = prometheus.series('sum(rate(worker_jobs_processed_total{job="worker"}[10s])) > 0')
     requests = prometheus.series('sum(rate(http_requests_total{job="api",route="/jobs"}[10s])) > 0')
     return len(up) >= SCRAPED_JOBS and bool(jobs_done) and bool(requests)
+
+
+def acknowledge_an_incident(live: LiveStack) -> int:
+    """Acknowledge one open incident through the incident API (once per session); its id."""
+    if live.acknowledged_incident is not None:
+        return live.acknowledged_incident
+    assert live.stack.api_token, "the incident service did not start; see its log in the stack's run dir"
+    api = httpx.Client(
+        base_url=live.stack.url("incident-service"),
+        headers={"Authorization": f"Bearer {live.stack.api_token}"},
+        timeout=10,
+    )
+    open_incidents: list[dict[str, Any]] = []
+
+    def some_incident_is_open() -> bool:
+        page = api.get("/api/v1/incidents", params={"status": "triggered"})
+        assert page.status_code == 200, page.text
+        open_incidents[:] = page.json()["items"]
+        return bool(open_incidents)
+
+    wait_for(some_incident_is_open, timeout=60)  # the Watchdog alone opens one within seconds
+    incident_id = int(open_incidents[0]["id"])
+    answer = api.post(f"/api/v1/incidents/{incident_id}/ack")
+    assert answer.status_code == 200, answer.text
+    live.acknowledged_incident = incident_id
+    # rate/increase panels need two samples of the new series
+    wait_for(
+        lambda: bool(
+            live.prometheus.series("count_over_time(obs_time_to_acknowledge_seconds_count[1m]) >= 2")
+        ),
+        timeout=15,
+    )
+    return incident_id

@@ -6,7 +6,7 @@ import pytest
 
 from demo.inject import heal, inject
 from tests.conftest import REPO_ROOT
-from tests.live.conftest import LiveStack
+from tests.live.conftest import LiveStack, acknowledge_an_incident
 from tests.live.dashboard_queries import PanelQuery, panel_queries
 from tests.live.prometheus import wait_for
 
@@ -18,12 +18,18 @@ MAX_NOT_APPLICABLE_SHARE = 0.10
 # Faults some panels need to have ever happened (failures, retries, 5xx), run briefly if the fault
 # tests did not run first in this session.
 FAULTS_FOR_DATA = ("dependency-errors", "api-errors")
+FAILURE_SERIES = (
+    'worker_jobs_processed_total{outcome="failure"}',
+    'http_requests_total{job="api",status=~"5.."}',
+    'dependency_requests_total{outcome!="success"}',
+)
 
 
 def test_every_panel_query_parses_and_returns_series(live: LiveStack) -> None:
     queries = panel_queries(REPO_ROOT / "dashboards" / "generated")
     assert queries, "no dashboards in dashboards/generated (run `make dashboards`)"
     _ensure_failures_happened(live)
+    acknowledge_an_incident(live)  # gives the MTTA panels their data
     panels = {query.panel_key for query in queries}
     unknown = set(NOT_APPLICABLE) - panels
     assert not unknown, f"N/A list names panels that do not exist: {sorted(unknown)}"
@@ -55,10 +61,7 @@ def _ensure_failures_happened(live: LiveStack) -> None:
         for kind in missing:
             inject(live.running, kind)
         wait_for(
-            lambda: (
-                bool(live.prometheus.series('worker_jobs_processed_total{outcome="failure"}'))
-                and bool(live.prometheus.series('http_requests_total{status=~"5.."}'))
-            ),
+            lambda: all(live.prometheus.series(f"rate({selector}[10s]) > 0") for selector in FAILURE_SERIES),
             timeout=30,
         )
     finally:
