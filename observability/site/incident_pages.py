@@ -27,6 +27,7 @@ def incident_list_page(
         incidents=incidents,
         total=total,
         status=status,
+        narrowing=[(name, value) for name, value in filters.items() if value and name != "status"],
         limit=limit,
         offset=offset,
         status_links=[

@@ -38,8 +38,10 @@ def page_caller(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> PageCaller:
     """The caller by bearer header, else by login cookie; never raises, so pages can offer a login."""
-    cookie = request.cookies.get(TOKEN_COOKIE)
-    if credentials is None and cookie:
+    if credentials is None:
+        cookie = request.cookies.get(TOKEN_COOKIE)
+        if not cookie:
+            return PageCaller(None)  # a first visit: the sign-in form, no complaint
         credentials = HTTPAuthorizationCredentials(scheme="Bearer", credentials=cookie)
     return check_token(request, session, credentials)
 

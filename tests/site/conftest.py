@@ -47,7 +47,7 @@ def make_client(tmp_path: Path) -> Callable[..., TestClient]:
     return lambda content_root=REPO_ROOT, **overrides: start_client(tmp_path, content_root, **overrides)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def client(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
-    """One app per module serving this repository's runbooks."""
+    """One app for the session serving this repository's runbooks (the tests only read from it)."""
     return start_client(tmp_path_factory.mktemp("site"), grafana_url=GRAFANA_URL)

@@ -81,6 +81,9 @@ def test_the_list_shows_incidents_newest_first(site: tuple[TestClient, int]) -> 
 def test_filters_narrow_the_list_and_bad_filters_are_422(site: tuple[TestClient, int]) -> None:
     client, _ = site
     assert "0 incidents resolved" in client.get("/incidents/?status=resolved", headers=VIEWER).text
+    narrowed = client.get("/incidents/?service=api&severity=warning", headers=VIEWER).text
+    assert "0 incidents (service api) (severity warning)" in narrowed
+    assert '<a href="?status=triggered&amp;service=api&amp;severity=warning">' in narrowed
     assert client.get("/incidents/?status=exploded", headers=VIEWER).status_code == 422
     assert client.get("/incidents/?offset=-1", headers=VIEWER).status_code == 422
 
@@ -130,7 +133,9 @@ def test_without_a_token_a_browser_gets_the_sign_in_form(site: tuple[TestClient,
     assert response.headers["content-type"].startswith("text/html")
     assert '<form class="login" method="post" action="login">' in response.text
     assert f'<input type="hidden" name="next" value="{hostile_id}">' in response.text
-    assert "missing bearer token" in response.text
+    assert 'role="alert"' not in response.text  # a first visit is not an error
+    header_refused = client.get("/incidents/", headers={"Authorization": "Bearer nope"})
+    assert "unknown or revoked API token" in header_refused.text
 
 
 def sign_in(client: TestClient, **form: str) -> Any:
