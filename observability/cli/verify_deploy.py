@@ -64,30 +64,31 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         default=os.environ.get("OBS_PROMETHEUS_URL"),
         help="Prometheus base URL (default: $OBS_PROMETHEUS_URL)",
     )
-    parser.add_argument(
-        "--max-error-ratio-increase",
-        type=float,
-        default=defaults.max_error_ratio_increase,
-        help="fail when the 5xx ratio rises by more than this, absolute (default %(default)s = 2 pp)",
-    )
-    parser.add_argument(
-        "--max-latency-factor",
-        type=float,
-        default=defaults.max_latency_factor,
-        help="fail when p95 latency grows by more than this factor (default %(default)s) ...",
-    )
-    parser.add_argument(
-        "--latency-slack",
-        type=float,
-        default=defaults.latency_slack_seconds,
-        help="... and by more than this many seconds (default %(default)s)",
-    )
-    parser.add_argument(
-        "--max-job-failure-increase",
-        type=float,
-        default=defaults.max_job_failure_ratio_increase,
-        help="fail when the job failure ratio rises by more than this, absolute (default %(default)s = 5 pp)",
-    )
+    for flag, default, explains in (
+        (
+            "--max-error-ratio-increase",
+            defaults.max_error_ratio_increase,
+            "the 5xx ratio rises by more than this, absolute",
+        ),
+        (
+            "--max-latency-factor",
+            defaults.max_latency_factor,
+            "p95 latency grows by more than this factor and by more than --latency-slack",
+        ),
+        (
+            "--latency-slack",
+            defaults.latency_slack_seconds,
+            "p95 latency grows by more than this many seconds and by more than --max-latency-factor",
+        ),
+        (
+            "--max-job-failure-increase",
+            defaults.max_job_failure_ratio_increase,
+            "the job failure ratio rises by more than this, absolute",
+        ),
+    ):
+        parser.add_argument(
+            flag, type=float, default=default, help=f"fail when {explains} (default %(default)s)"
+        )
     parser.set_defaults(handler=run)
 
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import threading
 import weakref
+from typing import TypeVar
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from observability.catalog import Metric, MetricKind
 
 PrometheusMetric = Counter | Gauge | Histogram
+T = TypeVar("T", Counter, Gauge, Histogram)
 
 _lock = threading.Lock()
 _built: weakref.WeakKeyDictionary[CollectorRegistry, dict[str, PrometheusMetric]] = (
@@ -27,25 +29,23 @@ def metric(definition: Metric, registry: CollectorRegistry) -> PrometheusMetric:
         return found
 
 
-def counter(definition: Metric, registry: CollectorRegistry) -> Counter:
+def _typed(definition: Metric, registry: CollectorRegistry, kind: type[T]) -> T:
     built = metric(definition, registry)
-    if not isinstance(built, Counter):
-        raise TypeError(f"{definition.name} is a {definition.kind} in the catalog, not a counter")
+    if not isinstance(built, kind):
+        raise TypeError(f"{definition.name} is a {definition.kind} in the catalog, not a {kind.__name__}")
     return built
+
+
+def counter(definition: Metric, registry: CollectorRegistry) -> Counter:
+    return _typed(definition, registry, Counter)
 
 
 def gauge(definition: Metric, registry: CollectorRegistry) -> Gauge:
-    built = metric(definition, registry)
-    if not isinstance(built, Gauge):
-        raise TypeError(f"{definition.name} is a {definition.kind} in the catalog, not a gauge")
-    return built
+    return _typed(definition, registry, Gauge)
 
 
 def histogram(definition: Metric, registry: CollectorRegistry) -> Histogram:
-    built = metric(definition, registry)
-    if not isinstance(built, Histogram):
-        raise TypeError(f"{definition.name} is a {definition.kind} in the catalog, not a histogram")
-    return built
+    return _typed(definition, registry, Histogram)
 
 
 def _build(definition: Metric, registry: CollectorRegistry) -> PrometheusMetric:
