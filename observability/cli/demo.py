@@ -144,6 +144,8 @@ def run_demo(args: argparse.Namespace, run_dir: Path) -> int:
         with stack:
             for name, url in stack.urls():
                 print(f"{name} {url}", flush=True)
+            if stack.api_token:
+                print(f"# incident API responder token in {run_dir / 'api-token'}", flush=True)
             print(
                 f"# logs in {stack.log_dir}; `obs demo fault KIND`, `obs demo heal`; Ctrl-C stops", flush=True
             )
