@@ -81,9 +81,11 @@ def add_note(session: Session, *, incident_id: int, actor: str, text: str, now: 
 
 
 def _locked(session: Session, incident_id: int) -> Incident:
-    # Row lock: an ack racing the ingest's auto-resolve sees the other's committed status.
+    # Row lock: an ack racing the ingest's auto-resolve sees the other's committed status. NO KEY
+    # UPDATE (key_share) still lets others insert rows that reference the incident (the escalation
+    # engine's timeline events): FOR UPDATE deadlocked an ack against a firing step.
     incident = session.execute(
-        select(Incident).where(Incident.id == incident_id).with_for_update()
+        select(Incident).where(Incident.id == incident_id).with_for_update(key_share=True)
     ).scalar_one_or_none()
     if incident is None:
         raise IncidentNotFound(incident_id)
