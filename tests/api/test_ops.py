@@ -160,3 +160,21 @@ def test_outbox_gauges_read_the_pending_notifications(tmp_path: Path) -> None:
     assert registry.get_sample_value("obs_outbox_oldest_age_seconds") == 120
     assert registry.get_sample_value("obs_incidents_open", {"severity": "", "service": ""}) == 1
     engine.dispose()
+
+
+def test_docs_and_openapi_describe_the_api_with_its_bearer_auth(svc: Service) -> None:
+    assert svc.client.get("/docs").status_code == 200
+    spec = svc.client.get("/openapi.json").json()
+    assert spec["components"]["securitySchemes"]["HTTPBearer"] == {
+        "type": "http",
+        "description": "API token (`obs token create`)",
+        "scheme": "bearer",
+    }
+    ack = spec["paths"]["/api/v1/incidents/{incident_id}/ack"]["post"]
+    assert ack["security"] == [{"HTTPBearer": []}]
+    assert {"200", "401", "403", "404", "409", "422"} <= set(ack["responses"])
+    detail = spec["paths"]["/api/v1/incidents/{incident_id}"]["get"]["responses"]["200"]
+    assert detail["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/IncidentDetail"}
+    assert {"alerts", "timeline", "links"} <= set(
+        spec["components"]["schemas"]["IncidentDetail"]["properties"]
+    )
