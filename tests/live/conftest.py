@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from demo.inject import RunningStack
+from demo.inject import RunningStack, heal
 from demo.stack import Stack, StackOptions
 from tests.live.otlp_receiver import OtlpReceiver
 from tests.live.prometheus import PrometheusClient, wait_for
@@ -41,6 +41,11 @@ class LiveStack:
     traffic_since: float  # Unix time traffic was first seen flowing
     faults_exercised: set[str] = field(default_factory=set)
     acknowledged_incident: int | None = None
+    healed_at: float = 0.0  # Unix time the last injected fault was healed
+
+    def heal(self, kind: str) -> None:
+        heal(self.running, kind)
+        self.healed_at = time.time()
 
     def api_log(self) -> Path:
         return self.stack.log_dir / "api.log"

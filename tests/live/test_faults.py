@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from demo.inject import heal, inject
+from demo.inject import inject
 from tests.live.conftest import LiveStack
 from tests.live.prometheus import wait_for
 
@@ -18,7 +18,8 @@ RESOLVED_WITHIN_SECONDS = 60
 FAULT_GROUPS = (
     {"dependency-errors": "PlatformDependencyHighErrorRatio", "api-errors": "PlatformApiHighErrorRatio"},
     {"dependency-latency": "PlatformDependencyHighLatency"},
-    {"worker-stop": "PlatformWorkerDown"},
+    # with the worker paused, the API's health checks are the dependency's only callers
+    {"worker-stop": "PlatformWorkerDown", "dependency-outage": "PlatformDependencyDown"},
 )
 
 
@@ -34,7 +35,7 @@ def test_fault_fires_its_alert_and_healing_resolves_it(live: LiveStack, faults: 
         print(f"{' + '.join(faults)}: {', '.join(sorted(expected))} firing after {took:.1f}s")
     finally:
         for kind in faults:
-            heal(live.running, kind)
+            live.heal(kind)
         live.faults_exercised.update(faults)
     took = wait_for(lambda: not expected & set(prometheus.alert_states()), timeout=RESOLVED_WITHIN_SECONDS)
     print(f"resolved {took:.1f}s after healing")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from demo.inject import heal, inject
+from demo.inject import inject
 from tests.conftest import REPO_ROOT
 from tests.live.conftest import LiveStack, acknowledge_an_incident
 from tests.live.dashboard_queries import PanelQuery, panel_queries
@@ -74,7 +74,7 @@ def _ensure_failures_happened(live: LiveStack) -> None:
         )
     finally:
         for kind in missing:
-            heal(live.running, kind)
+            live.heal(kind)
     live.faults_exercised.update(missing)
 
 
