@@ -8,6 +8,8 @@ SQLAlchemy's per-statement work cost as much CPU as the rest of the ingest.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
@@ -61,10 +63,21 @@ def read_latest_postgres(
     return rows[0], known
 
 
-def _cursor(connection: Connection) -> Any:
+@contextmanager
+def _cursor(connection: Connection) -> Iterator[Any]:
+    """A psycopg cursor on the session's connection; a lost server connection discards the pool."""
     driver = connection.connection.driver_connection
     assert driver is not None
-    return driver.cursor(row_factory=namedtuple_row)
+    try:
+        with driver.cursor(row_factory=namedtuple_row) as cursor:
+            yield cursor
+    except psycopg.OperationalError as exc:
+        if driver.broken:
+            # What SQLAlchemy does when it sees a disconnect itself: the server went away, so
+            # every pooled connection is stale (the engine runs without pre-ping).
+            connection.invalidate(exc)
+            connection.engine.dispose(close=False)
+        raise
 
 
 @lru_cache(maxsize=64)

@@ -28,7 +28,9 @@ ROUTERS = (
 
 def create_app(settings: Settings) -> FastAPI:
     """The application on the database `settings` names (migrations are the caller's job)."""
-    engine = make_engine(settings.database_url)
+    # No pre-ping: it costs a round trip per request. A connection the server dropped fails its
+    # request once (500, so Alertmanager retries) and SQLAlchemy then discards the whole pool.
+    engine = make_engine(settings.database_url, pool_pre_ping=False)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -190,3 +190,24 @@ def test_alerts_start_time_is_kept_in_utc(client: TestClient) -> None:
     post(client, notification([alert("a")]))
     [incident] = incidents(client)
     assert incident.alerts[0].starts_at == T0
+
+
+def test_webhook_recovers_after_the_database_drops_its_connections(client: TestClient) -> None:
+    post(client, notification([alert("a")]))
+    engine = client.app.state.engine  # type: ignore[attr-defined]
+    if engine.dialect.name != "postgresql":
+        return  # SQLite has no server to lose
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(engine.url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(
+            text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name"),
+            {"name": engine.url.database},
+        )
+    admin.dispose()
+    codes = [
+        client.post(WEBHOOK, json=notification([alert(f"x{i}")]), headers=AUTH).status_code for i in range(3)
+    ]
+    assert codes[0] in (200, 500)  # a stale connection may fail once: Alertmanager retries it
+    assert codes[1:] == [200, 200]
