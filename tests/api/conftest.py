@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -136,14 +137,27 @@ def settings_for(database_url: str, **overrides: Any) -> Settings:
     return load_settings(**(values | overrides))
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated once per session; tests get copies (migrating each costs more)."""
+    path = tmp_path_factory.mktemp("template") / "migrated.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
 @pytest.fixture
-def make_service(tmp_path: Path) -> Iterator[Callable[..., Service]]:
+def make_service(tmp_path: Path, migrated_sqlite: Path) -> Iterator[Callable[..., Service]]:
     """Build services on a migrated database (SQLite under tmp_path unless a URL is given)."""
     clients: list[TestClient] = []
 
     def build(database_url: str | None = None, *, migrate: bool = True, **overrides: Any) -> Service:
-        url = database_url or f"sqlite:///{tmp_path / f'obs{len(clients)}.db'}"
-        if migrate:
+        url = database_url
+        if url is None:
+            path = tmp_path / f"obs{len(clients)}.db"
+            if migrate:
+                shutil.copyfile(migrated_sqlite, path)
+            url = f"sqlite:///{path}"
+        elif migrate:
             upgrade(url)
         app = create_app(settings_for(url, **overrides))
         clock = Clock()
