@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from observability.escalation.plan import PlannedStep
@@ -14,22 +14,25 @@ from observability.store.escalation_models import STEP_CANCELLED, STEP_PENDING, 
 
 def schedule(session: Session, incident_id: int, plan: Sequence[PlannedStep], now: datetime) -> None:
     """Insert one pending row per planned step (the unique plan position rejects a second copy)."""
-    session.add_all(
-        EscalationStep(
-            incident_id=incident_id,
-            policy=planned.policy,
-            round=planned.round,
-            cycle=planned.cycle,
-            step=planned.step,
-            due_at=planned.due_at,
-            targets=[{target.kind: target.ref} for target in planned.targets],
-            status=STEP_PENDING,
-            created_at=now,
-            cancel_reason="",
-        )
+    if not plan:
+        return
+    rows = [
+        {
+            "incident_id": incident_id,
+            "policy": planned.policy,
+            "round": planned.round,
+            "cycle": planned.cycle,
+            "step": planned.step,
+            "due_at": planned.due_at,
+            "targets": [{target.kind: target.ref} for target in planned.targets],
+            "status": STEP_PENDING,
+            "created_at": now,
+            "cancel_reason": "",
+        }
         for planned in plan
-    )
-    session.flush()
+    ]
+    # One executemany, no ORM objects: this runs inside every webhook that opens an incident.
+    session.execute(insert(EscalationStep), rows)
 
 
 def cancel_pending(session: Session, incident_id: int, now: datetime, reason: str) -> int:
