@@ -7,11 +7,11 @@ required and typed. Strings may not contain NUL: PostgreSQL cannot store it.
 from __future__ import annotations
 
 import hashlib
-import json
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic_core import to_json
 
 FIRING = "firing"
 RESOLVED = "resolved"
@@ -24,6 +24,8 @@ Labels = dict[str, str]
 def _representable_in_utc(value: datetime) -> datetime:
     # The store keeps UTC: a time that leaves datetime's range there (year 1 or 9999 with an
     # offset) is the sender's error (422), not a failure to store (500).
+    if 1 < value.year < 9999:  # an offset moves a time by less than a day: only the edges overflow
+        return value
     try:
         value.astimezone(UTC)
     except OverflowError:
@@ -102,33 +104,27 @@ class AlertmanagerNotification(BaseModel):
         """
         alerts = sorted(
             (
-                {
-                    "fingerprint": alert.fingerprint,
-                    "status": alert.status,
-                    "startsAt": alert.startsAt.isoformat(),
-                    "endsAt": alert.ended_at.isoformat()
-                    if alert.status == RESOLVED and alert.ended_at
-                    else None,
-                    "labels": alert.labels,
-                    "annotations": alert.annotations,
-                    "generatorURL": alert.generatorURL,
-                }
-                for alert in self.alerts
-            ),
-            key=lambda alert: (alert["fingerprint"], alert["startsAt"]),
+                alert.fingerprint,
+                alert.startsAt.astimezone(UTC),
+                alert.status,
+                alert.ended_at.astimezone(UTC) if alert.status == RESOLVED and alert.ended_at else None,
+                sorted(alert.labels.items()),
+                sorted(alert.annotations.items()),
+                alert.generatorURL,
+            )
+            for alert in self.alerts
         )
-        canonical: dict[str, Any] = {
-            "groupKey": self.groupKey,
-            "receiver": self.receiver,
-            "status": self.status,
-            "truncatedAlerts": self.truncatedAlerts,
-            "groupLabels": self.groupLabels,
-            "commonLabels": self.commonLabels,
-            "commonAnnotations": self.commonAnnotations,
-            "alerts": alerts,
-        }
-        encoded = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        return hashlib.sha256(encoded.encode("utf-8", "surrogatepass")).hexdigest()
+        canonical = (
+            self.groupKey,
+            self.receiver,
+            self.status,
+            self.truncatedAlerts,
+            sorted(self.groupLabels.items()),
+            sorted(self.commonLabels.items()),
+            sorted(self.commonAnnotations.items()),
+            alerts,
+        )
+        return hashlib.sha256(to_json(canonical)).hexdigest()
 
 
 def nul_field(notification: AlertmanagerNotification) -> str | None:

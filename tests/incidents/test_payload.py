@@ -93,3 +93,11 @@ def test_service_comes_from_the_common_labels_else_an_alert() -> None:
     assert incident_service(model(notification([alert("a", service="worker")]))) == "worker"
     common = notification([alert("a", service="worker")], commonLabels={"service": "api"})
     assert incident_service(model(common)) == "api"
+
+
+def test_hash_ignores_label_order_and_the_offset_a_time_is_written_in() -> None:
+    one = notification([alert("a")])
+    other = notification([alert("a")])
+    other["alerts"][0]["labels"] = dict(reversed(list(other["alerts"][0]["labels"].items())))
+    other["alerts"][0]["startsAt"] = "2026-01-01T14:00:00+02:00"  # T0 in another zone
+    assert model(one).content_hash() == model(other).content_hash()
