@@ -41,7 +41,7 @@ def _columns(names: list[str], prefix: str = "") -> str:
 _READ_LATEST = f"""
     WITH latest AS (
         SELECT {_RETURNING} FROM incidents WHERE group_key = %(group_key)s
-        ORDER BY id DESC LIMIT 1 FOR UPDATE
+        ORDER BY id DESC LIMIT 1 FOR NO KEY UPDATE
     )
     SELECT latest.*, a.fingerprint, a.starts_at, a.status AS alert_status
     FROM latest LEFT JOIN incident_alerts AS a

@@ -49,14 +49,16 @@ class IncidentWrites:
     ledger_values: dict[str, Any] = field(default_factory=dict)
 
 
-# The group's latest incident, locked (FOR UPDATE serialises one group's notifications on
-# PostgreSQL; SQLite has one writer anyway), joined to the statuses of the alerts named.
+# The group's latest incident, locked (FOR NO KEY UPDATE serialises one group's notifications on
+# PostgreSQL; SQLite has one writer anyway), joined to the statuses of the alerts named. NO KEY:
+# the escalation engine may insert rows referencing the incident meanwhile (FOR UPDATE would
+# deadlock it against a resolve that cancels the step it holds).
 _LATEST = (
     select(*INCIDENT_COLUMNS)
     .where(incidents.c.group_key == bindparam("group_key"))
     .order_by(incidents.c.id.desc())
     .limit(1)
-    .with_for_update()
+    .with_for_update(key_share=True)
     .cte("latest")
 )
 SELECT_LATEST_WITH_KNOWN = select(
