@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 from typing import Any
@@ -11,6 +10,7 @@ from grafanalib._gen import DashboardEncoder
 from grafanalib.core import Dashboard
 
 from observability import catalog
+from observability.ascode.content_modules import ContentModuleError, run_content_module
 
 SOURCE_DIR = Path("dashboards")
 GENERATED_DIR = SOURCE_DIR / "generated"
@@ -34,14 +34,10 @@ def load_definition(path: Path) -> Dashboard:
     if not path.is_file():
         raise DashboardDefinitionError(f"{path}: no such dashboard definition")
     module_name = "obs_dashboard_" + path.name.removesuffix(SOURCE_SUFFIX).replace("-", "_")
-    spec = importlib.util.spec_from_file_location(module_name, path)
-    if spec is None or spec.loader is None:
-        raise DashboardDefinitionError(f"{path}: cannot be loaded as Python")
-    module = importlib.util.module_from_spec(spec)
     try:
-        spec.loader.exec_module(module)
-    except Exception as exc:
-        raise DashboardDefinitionError(f"{path}: failed to build: {type(exc).__name__}: {exc}") from exc
+        module = run_content_module(path, module_name)
+    except ContentModuleError as exc:
+        raise DashboardDefinitionError(f"{path}: failed to build: {exc}") from exc
     built = getattr(module, "dashboard", None)
     if not isinstance(built, Dashboard):
         raise DashboardDefinitionError(

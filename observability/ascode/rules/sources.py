@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
+
+from observability.ascode.content_modules import ContentModuleError, run_content_module
 
 from .model import AlertRule, RuleGroup
 
@@ -39,17 +39,10 @@ def load_alert_groups(root: Path) -> list[RuleGroup]:
 
 
 def _rules_of(path: Path, relative: Path) -> list[AlertRule]:
-    module_name = f"_obs_alerts_{path.stem}"
-    spec = importlib.util.spec_from_file_location(module_name, path)
-    if spec is None or spec.loader is None:
-        raise AlertSourceError(f"{relative}: not a loadable Python file")
-    module = importlib.util.module_from_spec(spec)
     try:
-        spec.loader.exec_module(module)
-    except Exception as exc:  # the SRE's file: report where, whatever went wrong
-        raise AlertSourceError(f"{relative}: {type(exc).__name__}: {exc}") from exc
-    finally:
-        sys.modules.pop(module_name, None)
+        module = run_content_module(path, f"_obs_alerts_{path.stem}")
+    except ContentModuleError as exc:
+        raise AlertSourceError(f"{relative}: {exc}") from exc
     rules = getattr(module, "RULES", None)
     if not isinstance(rules, list | tuple) or not rules:
         raise AlertSourceError(f"{relative}: must define RULES, a non-empty list of AlertRule")
