@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 
 import httpx
 from sqlalchemy import Engine
@@ -69,12 +70,10 @@ class BaseWorker:
             stop=stop_after_attempt(attempts),
             wait=wait_exponential(multiplier=backoff_seconds, max=2.0),
             retry=retry_if_exception(_retryable),
-            before_sleep=self._count_retry,
             reraise=True,
         )
         telemetry.registry.register(PoolCollector(engine, "worker"))
         telemetry.registry.register(QueueCollector(table_snapshot(engine, jobs_table), JOB_TYPES))
-        self._job_type = threading.local()
 
     def run(self) -> None:
         """Run until `stop()`; one thread per unit of concurrency."""
@@ -96,10 +95,10 @@ class BaseWorker:
         claimed = jobs.claim(self.engine)
         if claimed is None:
             return False
-        self._job_type.value = claimed.job_type
         with self.tracker.job(claimed.job_type, enqueued_at=claimed.enqueued_at.timestamp()) as run:
             try:
-                vector = self.retrying.copy()(self._embed, claimed.payload["text"])
+                retrying = self.retrying.copy(before_sleep=self._count_retry_of(claimed.job_type))
+                vector = retrying(self._embed, claimed.payload["text"])
                 store_embedding(self.engine, self.storage, claimed.id, vector)
             except Exception as exc:  # the job fails; the worker carries on
                 run.fail()
@@ -127,5 +126,6 @@ class BaseWorker:
         response.raise_for_status()
         return [float(x) for x in response.json()["embedding"]]
 
-    def _count_retry(self, state: RetryCallState) -> None:
-        self.tracker.retry(getattr(self._job_type, "value", "unknown"))
+    def _count_retry_of(self, job_type: str) -> Callable[[RetryCallState], None]:
+        """tenacity's before_sleep hook: an attempt failed and will be retried."""
+        return lambda state: self.tracker.retry(job_type)
