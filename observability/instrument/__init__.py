@@ -1,6 +1,6 @@
 """What the platform's services import: tracing, JSON logs and Prometheus metrics, one way.
 
-    from observability.instrument import setup, instrument_app, JobTracker, instrumented_transport
+    from observability.instrument import setup, instrument_app, InstrumentedTransport, JobTracker
 
 Every metric and label name comes from `observability.catalog`.
 """

@@ -21,8 +21,6 @@ from tests.live.otlp_receiver import OtlpReceiver
 from tests.live.prometheus import PrometheusClient, wait_for
 from tests.support import binary, free_port
 
-pytestmark = pytest.mark.e2e
-
 BINARIES = (
     "prometheus",
     "prometheus-alertmanager",
