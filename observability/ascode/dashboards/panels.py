@@ -67,6 +67,17 @@ def _size(width: int, height: int) -> GridPos:
     return GridPos(h=height, w=width, x=0, y=0)
 
 
+def _identity(title: str, description: str, targets: list[Target], width: int, height: int) -> dict[str, Any]:
+    """The fields every query panel has: what it is called and says, what it queries, how big it is."""
+    return {
+        "title": title,
+        "description": description,
+        "dataSource": DATASOURCE,
+        "targets": targets,
+        "gridPos": _size(width, height),
+    }
+
+
 def timeseries(
     title: str,
     description: str,
@@ -81,11 +92,7 @@ def timeseries(
 ) -> TimeSeries:
     """A time series panel; thresholds, when given, are drawn as dashed lines."""
     return TimeSeries(
-        title=title,
-        description=description,
-        dataSource=DATASOURCE,
-        targets=_targets(queries),
-        gridPos=_size(width, height),
+        **_identity(title, description, _targets(queries), width, height),
         unit=unit,
         thresholds=thresholds or NEUTRAL,
         thresholdsStyleMode="dashed" if thresholds else "off",
@@ -115,11 +122,7 @@ def stat(
 ) -> Stat:
     """The latest value; `instant` for expensive long-window queries (no sparkline then)."""
     return Stat(
-        title=title,
-        description=description,
-        dataSource=DATASOURCE,
-        targets=_targets(queries, instant=instant),
-        gridPos=_size(width, height),
+        **_identity(title, description, _targets(queries, instant=instant), width, height),
         format=unit,
         decimals=decimals,
         thresholds=thresholds or NEUTRAL,
@@ -145,11 +148,7 @@ def gauge(
 ) -> GaugePanel:
     """A gauge between known bounds (ratios, budgets)."""
     return GaugePanel(
-        title=title,
-        description=description,
-        dataSource=DATASOURCE,
-        targets=_targets(queries, instant=instant),
-        gridPos=_size(width, height),
+        **_identity(title, description, _targets(queries, instant=instant), width, height),
         format=unit,
         min=min_value,
         max=max_value,
@@ -203,11 +202,13 @@ def table(
             {"matcher": {"id": "byName", "options": f"Value #{ref_id}"}, "properties": properties}
         )
     return Table(
-        title=title,
-        description=description,
-        dataSource=DATASOURCE,
-        targets=_targets([column.query for column in columns], instant=True, table=True),
-        gridPos=_size(width, height),
+        **_identity(
+            title,
+            description,
+            _targets([column.query for column in columns], instant=True, table=True),
+            width,
+            height,
+        ),
         overrides=overrides,
         thresholds=NEUTRAL,
         transformations=[

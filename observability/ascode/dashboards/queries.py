@@ -30,20 +30,25 @@ def series(metric: Metric | str, suffix: str = "") -> str:
     return f"{metric.name}_{suffix}" if suffix else metric.name
 
 
+def matcher(label: str, operator: str, value: str) -> str:
+    """One label matcher, e.g. ``status=~"5.."``; values are Grafana text, variables included."""
+    return f'{label}{operator}"{value}"'
+
+
 def eq(label: str, value: str) -> str:
-    return f'{label}="{value}"'
+    return matcher(label, "=", value)
 
 
 def ne(label: str, value: str) -> str:
-    return f'{label}!="{value}"'
+    return matcher(label, "!=", value)
 
 
 def regex(label: str, pattern: str) -> str:
-    return f'{label}=~"{pattern}"'
+    return matcher(label, "=~", pattern)
 
 
 def not_regex(label: str, pattern: str) -> str:
-    return f'{label}!~"{pattern}"'
+    return matcher(label, "!~", pattern)
 
 
 def selector(metric: Metric | str, matchers: Matchers = (), suffix: str = "") -> str:
@@ -69,11 +74,18 @@ def highest(expr: str, by: Sequence[str] = ()) -> str:
     return aggregate("max", expr, by)
 
 
+def over_window(
+    function: str, metric: Metric | str, matchers: Matchers = (), *, suffix: str = "", window: str
+) -> str:
+    """A range function of the series, e.g. ``increase(name{matchers}[window])``."""
+    return f"{function}({selector(metric, matchers, suffix)}[{window}])"
+
+
 def rate(
     metric: Metric | str, matchers: Matchers = (), *, suffix: str = "", window: str = RATE_INTERVAL
 ) -> str:
     """Per-second rate of a counter, per series."""
-    return f"rate({selector(metric, matchers, suffix)}[{window}])"
+    return over_window("rate", metric, matchers, suffix=suffix, window=window)
 
 
 def sum_rate(
@@ -97,7 +109,7 @@ def sum_increase(
     window: str = RANGE,
 ) -> str:
     """Increase of a counter over a window (the dashboard range by default), summed by labels."""
-    return total(f"increase({selector(metric, matchers, suffix)}[{window}])", by)
+    return total(over_window("increase", metric, matchers, suffix=suffix, window=window), by)
 
 
 def ratio(numerator: str, denominator: str) -> str:
@@ -114,7 +126,7 @@ def quantile(
     function: str = "rate",
 ) -> str:
     """A quantile estimated from a catalog histogram's buckets, per group of labels."""
-    buckets = f"{function}({selector(histogram, matchers, 'bucket')}[{window}])"
+    buckets = over_window(function, histogram, matchers, suffix="bucket", window=window)
     return f"histogram_quantile({q}, {total(buckets, (*by, n.LE))})"
 
 
@@ -127,8 +139,10 @@ def mean(
     function: str = "rate",
 ) -> str:
     """Mean observation of a histogram over a window: sum of observations over their count."""
-    observed = total(f"{function}({selector(histogram, matchers, 'sum')}[{window}])", by)
-    counted = total(f"{function}({selector(histogram, matchers, 'count')}[{window}])", by)
+    observed, counted = (
+        total(over_window(function, histogram, matchers, suffix=suffix, window=window), by)
+        for suffix in ("sum", "count")
+    )
     return ratio(observed, counted)
 
 

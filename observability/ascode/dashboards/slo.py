@@ -6,7 +6,7 @@ from observability.ascode.rules.burnrate import error_budget, sli_record, sli_wi
 from observability.catalog import SLO
 from observability.catalog import names as n
 
-from .queries import eq, zero_if_absent
+from .queries import eq, ratio, zero_if_absent
 
 
 def burn_rate_windows() -> list[str]:
@@ -25,7 +25,7 @@ def budget(slo: SLO) -> str:
 
 def error_ratio(slo: SLO, window: str) -> str:
     """Bad events over all events across `window`, straight from the raw series (no bad events yet: 0)."""
-    return f"{zero_if_absent(with_window(slo.errors, window))}\n/\n({with_window(slo.total, window)})"
+    return ratio(zero_if_absent(with_window(slo.errors, window)), f"({with_window(slo.total, window)})")
 
 
 def sli(slo: SLO, window: str) -> str:
