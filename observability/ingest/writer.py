@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from observability import telemetry
@@ -88,25 +89,8 @@ def write_notification(
         )
     telemetry.on_commit(session, lambda t: t.alerts_received(alert.status for alert in notification.alerts))
     grouped = [alert for alert in alerts if alert.labels.get("alertname") != WATCHDOG_ALERTNAME]
-    current: IncidentRow | None = None
-    known: dict[tuple[str, datetime], str] = {}
     postgres = connection.dialect.name == "postgresql"
-    if grouped:
-        read = read_latest_postgres if postgres else read_latest
-        current, known = read(connection, notification.groupKey, sorted({a.fingerprint for a in grouped}))
-    snapshot = None
-    if current is not None:
-        snapshot = lifecycle.IncidentSnapshot(
-            status=current.status,
-            resolved_at=current.resolved_at,
-            firing_alerts=current.firing_alerts,
-            known=known,
-        )
-    plan = (
-        lifecycle.plan_notification(snapshot, grouped, now=now, reopen_window=reopen_window)
-        if grouped
-        else lifecycle.IngestPlan(action=HEARTBEAT)
-    )
+    plan, current = _plan(connection, notification.groupKey, grouped, now, reopen_window, postgres)
     if plan.action in (lifecycle.IGNORE, lifecycle.REPEAT, HEARTBEAT):
         result = (
             _result(plan.action, current) if plan.action == lifecycle.REPEAT else IngestResult(plan.action)
@@ -124,6 +108,30 @@ def write_notification(
         raise DuplicateNotification(content_hash)
     _after_transition(session, plan, incident, current, now)
     return _result(plan.action, incident)
+
+
+def _plan(
+    connection: Connection,
+    group_key: str,
+    alerts: Sequence[AlertmanagerAlert],
+    now: datetime,
+    reopen_window: timedelta,
+    postgres: bool,
+) -> tuple[lifecycle.IngestPlan, IncidentRow | None]:
+    """Read the group's latest incident (locked) and plan what the alerts do to it."""
+    if not alerts:
+        return lifecycle.IngestPlan(action=HEARTBEAT), None
+    read = read_latest_postgres if postgres else read_latest
+    current, known = read(connection, group_key, sorted({alert.fingerprint for alert in alerts}))
+    snapshot = None
+    if current is not None:
+        snapshot = lifecycle.IncidentSnapshot(
+            status=current.status,
+            resolved_at=current.resolved_at,
+            firing_alerts=current.firing_alerts,
+            known=known,
+        )
+    return lifecycle.plan_notification(snapshot, alerts, now=now, reopen_window=reopen_window), current
 
 
 def _writes(
