@@ -68,6 +68,9 @@ class EscalationEngine:
         due = self.next_due_at()
         if due is None or due > now:
             return 0  # nothing due: no write transaction (on SQLite it would take the write lock)
+        return self._fire(now)
+
+    def _fire(self, now: datetime) -> int:
         fired = 0
         while True:
             with self.sessions.begin() as session:
@@ -85,16 +88,17 @@ class EscalationEngine:
     def run_for(self, seconds: float) -> None:
         """Fire steps as they fall due for `seconds` (the body of one scheduler run)."""
         deadline = time.monotonic() + seconds
-        while True:
-            self.tick()
+        while (remaining := deadline - time.monotonic()) > 0:
             due = self.next_due_at()
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return
-            wait = remaining if due is None else (due - self.clock()).total_seconds()
+            now = self.clock()
+            if due is not None and due <= now:
+                if not self._fire(now):
+                    time.sleep(BUSY_RETRY_SECONDS)  # another replica holds what is due
+                continue
+            wait = remaining if due is None else (due - now).total_seconds()
             # Look again at least every POLL_SECONDS: another process may have planned a step
             # due sooner than anything we knew of (a new incident's first step is due at once).
-            time.sleep(min(max(wait, BUSY_RETRY_SECONDS), POLL_SECONDS, remaining))
+            time.sleep(max(min(wait, POLL_SECONDS, remaining), BUSY_RETRY_SECONDS))
 
 
 class EscalationScheduler:
