@@ -2,12 +2,8 @@
 
 from observability.ascode.dashboards import service_panels as shared
 from observability.ascode.dashboards.board import build_dashboard, instance_variable, job_variable
-from observability.ascode.dashboards.histogram_panels import (
-    QUANTILES,
-    percentile,
-    quantile_by,
-    quantile_series,
-)
+from observability.ascode.dashboards.grouped_queries import rate_by, sum_by
+from observability.ascode.dashboards.histogram_panels import quantile_by, quantile_columns, quantile_series
 from observability.ascode.dashboards.panels import (
     Column,
     Query,
@@ -103,7 +99,7 @@ dashboard = build_dashboard(
             timeseries(
                 "Request rate by route",
                 "Requests per second per route template (never the raw path, so cardinality stays bounded).",
-                [Query(sum_rate(HTTP_REQUESTS, JOB_INSTANCE, (n.ROUTE,)), legend(n.ROUTE))],
+                [rate_by(HTTP_REQUESTS, JOB_INSTANCE, n.ROUTE)],
                 unit="reqps",
                 width=8,
             ),
@@ -141,15 +137,7 @@ dashboard = build_dashboard(
                         sum_rate(HTTP_REQUESTS, JOB_INSTANCE, (n.ROUTE,), window=RANGE), "Requests/s", "reqps"
                     ),
                     Column(error_ratio((n.ROUTE,), RANGE), "5xx ratio", "percentunit", ERROR_RATIO),
-                    *(
-                        Column(
-                            quantile(q, HTTP_REQUEST_DURATION, JOB_INSTANCE, (n.ROUTE,), window=RANGE),
-                            percentile(q),
-                            "s",
-                            LATENCY,
-                        )
-                        for q in QUANTILES
-                    ),
+                    *quantile_columns(HTTP_REQUEST_DURATION, JOB_INSTANCE, n.ROUTE, thresholds=LATENCY),
                 ],
                 width=24,
             ),
@@ -159,25 +147,18 @@ dashboard = build_dashboard(
             timeseries(
                 "Responses by status code",
                 "Responses per second by HTTP status code, stacked.",
-                [Query(sum_rate(HTTP_REQUESTS, JOB_INSTANCE, (n.STATUS,)), legend(n.STATUS))],
+                [rate_by(HTTP_REQUESTS, JOB_INSTANCE, n.STATUS)],
                 unit="reqps",
                 stacked=True,
             ),
             timeseries(
                 "Requests in flight",
                 "Requests being handled per instance and method.",
-                [
-                    Query(
-                        total(selector(HTTP_REQUESTS_IN_FLIGHT, JOB_INSTANCE), (n.INSTANCE, n.METHOD)),
-                        legend(n.INSTANCE, n.METHOD),
-                    )
-                ],
+                [sum_by(HTTP_REQUESTS_IN_FLIGHT, JOB_INSTANCE, n.INSTANCE, n.METHOD)],
                 unit="short",
             ),
         ],
-        [shared.db_pool(), shared.dependency_errors()],
-        section("Process"),
-        [shared.process_cpu(), shared.process_memory(), shared.file_descriptors()],
+        *shared.pool_and_process_rows(),
     ],
     variables=[job_variable(HTTP_REQUESTS, API.job), instance_variable(HTTP_REQUESTS)],
 )

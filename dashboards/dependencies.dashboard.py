@@ -1,7 +1,8 @@
 """External dependencies, measured from the caller's side: call rate, errors and latency by dependency."""
 
 from observability.ascode.dashboards.board import ALL, build_dashboard, job_variable, label_variable
-from observability.ascode.dashboards.histogram_panels import QUANTILES, percentile, quantile_by
+from observability.ascode.dashboards.grouped_queries import rate_by
+from observability.ascode.dashboards.histogram_panels import percentile, quantile_by, quantile_columns
 from observability.ascode.dashboards.panels import (
     Column,
     Query,
@@ -86,12 +87,7 @@ dashboard = build_dashboard(
             timeseries(
                 "Calls by dependency and outcome",
                 "Calls per second per dependency and outcome, stacked.",
-                [
-                    Query(
-                        sum_rate(DEPENDENCY_REQUESTS, CALLS, (n.DEPENDENCY, n.OUTCOME)),
-                        legend(n.DEPENDENCY, n.OUTCOME),
-                    )
-                ],
+                [rate_by(DEPENDENCY_REQUESTS, CALLS, n.DEPENDENCY, n.OUTCOME)],
                 unit="reqps",
                 stacked=True,
             ),
@@ -115,12 +111,7 @@ dashboard = build_dashboard(
             timeseries(
                 "Calls by caller",
                 "Calls per second per calling job (api, worker) and dependency: who is driving the load.",
-                [
-                    Query(
-                        sum_rate(DEPENDENCY_REQUESTS, CALLS, (n.JOB, n.DEPENDENCY)),
-                        legend(n.JOB, n.DEPENDENCY),
-                    )
-                ],
+                [rate_by(DEPENDENCY_REQUESTS, CALLS, n.JOB, n.DEPENDENCY)],
                 unit="reqps",
             ),
             table(
@@ -133,15 +124,7 @@ dashboard = build_dashboard(
                         "reqps",
                     ),
                     Column(error_ratio((n.DEPENDENCY,), RANGE), "Error ratio", "percentunit", ERROR_RATIO),
-                    *(
-                        Column(
-                            quantile(q, DEPENDENCY_REQUEST_DURATION, CALLS, (n.DEPENDENCY,), window=RANGE),
-                            percentile(q),
-                            "s",
-                            LATENCY,
-                        )
-                        for q in QUANTILES
-                    ),
+                    *quantile_columns(DEPENDENCY_REQUEST_DURATION, CALLS, n.DEPENDENCY, thresholds=LATENCY),
                 ],
             ),
         ],

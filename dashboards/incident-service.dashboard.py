@@ -4,7 +4,9 @@ from grafanalib.core import TimeSeries
 
 from observability.ascode.dashboards import service_panels as shared
 from observability.ascode.dashboards.board import build_dashboard, instance_variable, job_variable
+from observability.ascode.dashboards.grouped_queries import increase_by, rate_by
 from observability.ascode.dashboards.histogram_panels import quantile_series
+from observability.ascode.dashboards.incident_queries import open_incidents
 from observability.ascode.dashboards.panels import (
     Column,
     Query,
@@ -29,8 +31,6 @@ from observability.ascode.dashboards.queries import (
     regex,
     selector,
     sum_increase,
-    sum_rate,
-    total,
     zero_if_absent,
 )
 from observability.catalog import Metric
@@ -39,7 +39,6 @@ from observability.catalog.platform import (
     ALERTS_RECEIVED,
     ESCALATIONS,
     INCIDENT,
-    INCIDENTS_OPEN,
     INCIDENTS_OPENED,
     INGEST_DURATION,
     NOTIFICATIONS,
@@ -54,17 +53,10 @@ from observability.catalog.platform import (
 
 HOUR = "1h"
 DAY = "1d"
-INCIDENT_KEY = (n.SEVERITY, n.SERVICE)
 OUTBOX_AGE = higher_is_worse(60, 300)
 NOTIFICATION_FAILURES = higher_is_worse(0.01, 0.1)
 ACKNOWLEDGE_TIME = higher_is_worse(300, 900)
 RESOLVE_TIME = higher_is_worse(3600, 14400)
-
-
-def open_incidents(matchers: tuple[str, ...] = JOB_INSTANCE, by: tuple[str, ...] = ()) -> str:
-    """Open incidents; every replica exports the same database count, so take one per (severity, service)."""
-    counted = total(highest(selector(INCIDENTS_OPEN, matchers), INCIDENT_KEY), by)
-    return counted if by else zero_if_absent(counted)
 
 
 def database_gauge(metric: Metric) -> str:
@@ -94,7 +86,7 @@ dashboard = build_dashboard(
             stat(
                 "Open incidents",
                 "Incidents not yet resolved, every severity.",
-                [open_incidents()],
+                [open_incidents(JOB_INSTANCE)],
                 unit="short",
                 thresholds=steps("green", (1, "orange")),
             ),
@@ -138,7 +130,7 @@ dashboard = build_dashboard(
             timeseries(
                 "Alerts received by status",
                 "Alerts per second in webhook notifications, firing and resolved.",
-                [Query(sum_rate(ALERTS_RECEIVED, JOB_INSTANCE, (n.STATUS,)), legend(n.STATUS))],
+                [rate_by(ALERTS_RECEIVED, JOB_INSTANCE, n.STATUS)],
                 unit="ops",
                 width=8,
             ),
@@ -146,7 +138,7 @@ dashboard = build_dashboard(
                 "Webhook requests by code",
                 "Alertmanager webhook requests per second by HTTP status. 5xx makes Alertmanager retry; 4xx "
                 "means a malformed or unauthorised request that it will not retry.",
-                [Query(sum_rate(WEBHOOK_REQUESTS, JOB_INSTANCE, (n.CODE,)), legend(n.CODE))],
+                [rate_by(WEBHOOK_REQUESTS, JOB_INSTANCE, n.CODE)],
                 unit="reqps",
                 stacked=True,
                 width=8,
@@ -165,7 +157,7 @@ dashboard = build_dashboard(
             timeseries(
                 "Open incidents by severity",
                 "Unresolved incidents per severity, stacked.",
-                [Query(open_incidents(by=(n.SEVERITY,)), legend(n.SEVERITY))],
+                [Query(open_incidents(JOB_INSTANCE, (n.SEVERITY,)), legend(n.SEVERITY))],
                 unit="short",
                 stacked=True,
                 width=8,
@@ -173,7 +165,7 @@ dashboard = build_dashboard(
             timeseries(
                 "Open incidents by service",
                 "Unresolved incidents per affected service, stacked.",
-                [Query(open_incidents(by=(n.SERVICE,)), legend(n.SERVICE))],
+                [Query(open_incidents(JOB_INSTANCE, (n.SERVICE,)), legend(n.SERVICE))],
                 unit="short",
                 stacked=True,
                 width=8,
@@ -181,12 +173,7 @@ dashboard = build_dashboard(
             timeseries(
                 "Incidents opened per hour",
                 "Incidents opened or reopened in the hour before each point, per severity.",
-                [
-                    Query(
-                        sum_increase(INCIDENTS_OPENED, JOB_INSTANCE, (n.SEVERITY,), window=HOUR),
-                        legend(n.SEVERITY),
-                    )
-                ],
+                [increase_by(INCIDENTS_OPENED, JOB_INSTANCE, n.SEVERITY, window=HOUR)],
                 unit="short",
                 width=8,
             ),
@@ -234,19 +221,14 @@ dashboard = build_dashboard(
                 "Escalations per hour",
                 "Escalation steps fired in the hour before each point, per severity. Many escalations mean "
                 "pages are not being acknowledged.",
-                [
-                    Query(
-                        sum_increase(ESCALATIONS, JOB_INSTANCE, (n.SEVERITY,), window=HOUR),
-                        legend(n.SEVERITY),
-                    )
-                ],
+                [increase_by(ESCALATIONS, JOB_INSTANCE, n.SEVERITY, window=HOUR)],
                 unit="short",
                 width=8,
             ),
             timeseries(
                 "Notification deliveries by outcome",
                 "Outbox delivery attempts per second: success, retry (throttled, transient), failure.",
-                [Query(sum_rate(NOTIFICATIONS, JOB_INSTANCE, (n.OUTCOME,)), legend(n.OUTCOME))],
+                [rate_by(NOTIFICATIONS, JOB_INSTANCE, n.OUTCOME)],
                 unit="ops",
                 stacked=True,
                 width=8,

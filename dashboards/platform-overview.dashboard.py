@@ -1,14 +1,13 @@
 """Platform overview: SLO compliance, error budgets, burn rates, open incidents, links to every dashboard."""
 
 from observability.ascode.dashboards.board import build_dashboard, linked
+from observability.ascode.dashboards.incident_queries import open_incidents
 from observability.ascode.dashboards.panels import Query, gauge, section, stat, steps, timeseries
 from observability.ascode.dashboards.queries import (
     aggregate,
     eq,
-    highest,
     regex,
     selector,
-    total,
     zero_if_absent,
 )
 from observability.ascode.dashboards.slo import (
@@ -21,7 +20,7 @@ from observability.ascode.dashboards.slo import (
 from observability.catalog import BURN_RATE_WINDOWS, SERVICES, SLOS, service
 from observability.catalog import exporters as x
 from observability.catalog import names as n
-from observability.catalog.platform import INCIDENT, INCIDENTS_OPEN
+from observability.catalog.platform import INCIDENT
 
 INCIDENT_JOB = (eq(n.JOB, INCIDENT.job),)
 # Burn-rate factors the alerts page or ticket on, drawn as threshold lines (1x = exactly on budget).
@@ -29,11 +28,6 @@ BURN_COLOURS = ("yellow", "orange", "red", "dark-red")
 BURN_THRESHOLDS = steps(
     "green", *zip(sorted({w.factor for w in BURN_RATE_WINDOWS}), BURN_COLOURS, strict=True)
 )
-
-
-def open_incidents(matchers: tuple[str, ...] = INCIDENT_JOB) -> str:
-    # Every replica of the incident service exports the same count: one value per (severity, service).
-    return zero_if_absent(total(highest(selector(INCIDENTS_OPEN, matchers), (n.SEVERITY, n.SERVICE))))
 
 
 def slo_rows(slo):
@@ -98,7 +92,7 @@ dashboard = build_dashboard(
                 stat(
                     "Open incidents",
                     "Incidents not yet resolved, every severity and service.",
-                    [open_incidents()],
+                    [open_incidents(INCIDENT_JOB)],
                     unit="short",
                     thresholds=steps("green", (1, "orange")),
                 ),

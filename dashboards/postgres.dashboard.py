@@ -6,6 +6,7 @@ from observability.ascode.dashboards.board import (
     job_variable,
     label_variable,
 )
+from observability.ascode.dashboards.grouped_queries import increase_by, max_by, rate_by, sum_by
 from observability.ascode.dashboards.panels import (
     Query,
     gauge,
@@ -21,6 +22,7 @@ from observability.ascode.dashboards.queries import (
     JOB_INSTANCE,
     JOB_MATCHER,
     RANGE,
+    RATE_INTERVAL,
     aggregate,
     highest,
     legend,
@@ -121,7 +123,7 @@ dashboard = build_dashboard(
             timeseries(
                 "Connections by state",
                 "Backends per state (active, idle, idle in transaction, …) in the selected databases.",
-                [Query(total(selector(x.PG_STAT_ACTIVITY_COUNT, IN_DATABASES), (n.STATE,)), legend(n.STATE))],
+                [sum_by(x.PG_STAT_ACTIVITY_COUNT, IN_DATABASES, n.STATE)],
                 unit="short",
                 stacked=True,
                 width=8,
@@ -140,14 +142,8 @@ dashboard = build_dashboard(
                 "Commits and rollbacks per second per database. A rising rollback share points at "
                 "application errors.",
                 [
-                    Query(
-                        sum_rate(x.PG_STAT_DATABASE_XACT_COMMIT, IN_DATABASES, (n.DATNAME,)),
-                        legend(n.DATNAME) + " commit",
-                    ),
-                    Query(
-                        sum_rate(x.PG_STAT_DATABASE_XACT_ROLLBACK, IN_DATABASES, (n.DATNAME,)),
-                        legend(n.DATNAME) + " rollback",
-                    ),
+                    rate_by(x.PG_STAT_DATABASE_XACT_COMMIT, IN_DATABASES, n.DATNAME, note="commit"),
+                    rate_by(x.PG_STAT_DATABASE_XACT_ROLLBACK, IN_DATABASES, n.DATNAME, note="rollback"),
                 ],
                 unit="ops",
                 width=8,
@@ -165,12 +161,7 @@ dashboard = build_dashboard(
             timeseries(
                 "Backends by database",
                 "Connected backends per database (`numbackends`).",
-                [
-                    Query(
-                        total(selector(x.PG_STAT_DATABASE_NUMBACKENDS, IN_DATABASES), (n.DATNAME,)),
-                        legend(n.DATNAME),
-                    )
-                ],
+                [sum_by(x.PG_STAT_DATABASE_NUMBACKENDS, IN_DATABASES, n.DATNAME)],
                 unit="short",
             ),
         ],
@@ -180,7 +171,7 @@ dashboard = build_dashboard(
                 "Locks by mode",
                 "Locks held or awaited per lock mode. A climb in AccessExclusiveLock usually means DDL or "
                 "VACUUM FULL is blocking traffic.",
-                [Query(total(selector(x.PG_LOCKS_COUNT, IN_DATABASES), (n.MODE,)), legend(n.MODE))],
+                [sum_by(x.PG_LOCKS_COUNT, IN_DATABASES, n.MODE)],
                 unit="short",
                 stacked=True,
                 width=8,
@@ -188,17 +179,7 @@ dashboard = build_dashboard(
             timeseries(
                 "Deadlocks",
                 "Deadlocks per database over each rate interval.",
-                [
-                    Query(
-                        sum_increase(
-                            x.PG_STAT_DATABASE_DEADLOCKS,
-                            IN_DATABASES,
-                            (n.DATNAME,),
-                            window="$__rate_interval",
-                        ),
-                        legend(n.DATNAME),
-                    )
-                ],
+                [increase_by(x.PG_STAT_DATABASE_DEADLOCKS, IN_DATABASES, n.DATNAME, window=RATE_INTERVAL)],
                 unit="short",
                 thresholds=steps("green", (1, "red")),
                 width=8,
@@ -207,12 +188,7 @@ dashboard = build_dashboard(
                 "Longest transaction by state",
                 "Age of the oldest transaction per backend state; `idle in transaction` ones are abandoned "
                 "sessions holding locks.",
-                [
-                    Query(
-                        highest(selector(x.PG_STAT_ACTIVITY_MAX_TX_DURATION, IN_DATABASES), (n.STATE,)),
-                        legend(n.STATE),
-                    )
-                ],
+                [max_by(x.PG_STAT_ACTIVITY_MAX_TX_DURATION, IN_DATABASES, n.STATE)],
                 unit="s",
                 thresholds=TRANSACTION_AGE,
                 width=8,
@@ -224,27 +200,14 @@ dashboard = build_dashboard(
                 "Replication lag (standbys)",
                 "Seconds since the last replayed transaction on each standby (custom query pg_replication); "
                 "empty on a primary.",
-                [
-                    Query(
-                        highest(selector(x.PG_REPLICATION_LAG, JOB_INSTANCE), (n.INSTANCE,)),
-                        legend(n.INSTANCE),
-                    )
-                ],
+                [max_by(x.PG_REPLICATION_LAG, JOB_INSTANCE, n.INSTANCE)],
                 unit="s",
                 thresholds=REPLICATION_LAG,
             ),
             timeseries(
                 "WAL not yet replayed (primary)",
                 "Bytes of WAL each standby has yet to replay, as seen from the primary (no standbys: empty).",
-                [
-                    Query(
-                        highest(
-                            selector(x.PG_STAT_REPLICATION_PG_WAL_LSN_DIFF, JOB_INSTANCE),
-                            (n.INSTANCE, n.APPLICATION_NAME),
-                        ),
-                        legend(n.INSTANCE, n.APPLICATION_NAME),
-                    )
-                ],
+                [max_by(x.PG_STAT_REPLICATION_PG_WAL_LSN_DIFF, JOB_INSTANCE, n.INSTANCE, n.APPLICATION_NAME)],
                 unit="bytes",
             ),
         ],
@@ -252,12 +215,7 @@ dashboard = build_dashboard(
             timeseries(
                 "Database size",
                 "On-disk size of each selected database.",
-                [
-                    Query(
-                        total(selector(x.PG_DATABASE_SIZE_BYTES, IN_DATABASES), (n.DATNAME,)),
-                        legend(n.DATNAME),
-                    )
-                ],
+                [sum_by(x.PG_DATABASE_SIZE_BYTES, IN_DATABASES, n.DATNAME)],
                 unit="bytes",
                 width=10,
             ),

@@ -2,6 +2,7 @@
 
 from observability.ascode.dashboards import service_panels as shared
 from observability.ascode.dashboards.board import build_dashboard, instance_variable, job_variable
+from observability.ascode.dashboards.grouped_queries import rate_by
 from observability.ascode.dashboards.panels import (
     Column,
     Query,
@@ -39,6 +40,7 @@ FILESYSTEMS = (*JOB_INSTANCE, not_regex(n.FSTYPE, "tmpfs|ramfs|devtmpfs|overlay|
 
 UTILISATION = higher_is_worse(0.8, 0.9)
 PER_HOST = (n.INSTANCE,)
+PER_DEVICE = (n.INSTANCE, n.DEVICE)
 
 
 def cpu_busy(by: tuple[str, ...] = PER_HOST) -> str:
@@ -65,13 +67,13 @@ def filesystem_used(by: tuple[str, ...] = (n.INSTANCE, n.MOUNTPOINT)) -> str:
     return f"1 - {ratio(available, size)}"
 
 
-def disk_busy(by: tuple[str, ...] = (n.INSTANCE, n.DEVICE)) -> str:
+def disk_busy(by: tuple[str, ...] = PER_DEVICE) -> str:
     return highest(rate(x.NODE_DISK_IO_TIME_SECONDS_TOTAL, DISKS), by)
 
 
 def pressure(metric: str) -> Query:
     """Share of wall time some task waited on a resource (Linux PSI; no series on kernels without it)."""
-    return Query(sum_rate(metric, JOB_INSTANCE, PER_HOST), legend(n.INSTANCE) + " waiting (PSI)")
+    return rate_by(metric, JOB_INSTANCE, *PER_HOST, note="waiting (PSI)")
 
 
 dashboard = build_dashboard(
@@ -171,10 +173,7 @@ dashboard = build_dashboard(
                 "Major page faults per second (reads from disk as memory ran short) and the share of time "
                 "tasks stalled on memory (PSI).",
                 [
-                    Query(
-                        sum_rate(x.NODE_VMSTAT_PGMAJFAULT, JOB_INSTANCE, PER_HOST),
-                        legend(n.INSTANCE) + " major faults/s",
-                    ),
+                    rate_by(x.NODE_VMSTAT_PGMAJFAULT, JOB_INSTANCE, *PER_HOST, note="major faults/s"),
                     pressure(x.NODE_PRESSURE_MEMORY_WAITING_SECONDS_TOTAL),
                 ],
                 unit="short",
@@ -185,7 +184,7 @@ dashboard = build_dashboard(
             timeseries(
                 "Disk utilisation",
                 "Share of time each block device had IO in flight.",
-                [Query(disk_busy(), legend(n.INSTANCE, n.DEVICE))],
+                [Query(disk_busy(), legend(*PER_DEVICE))],
                 unit="percentunit",
                 thresholds=UTILISATION,
                 max_value=1,
@@ -198,10 +197,8 @@ dashboard = build_dashboard(
                 "(PSI).",
                 [
                     Query(
-                        highest(
-                            rate(x.NODE_DISK_IO_TIME_WEIGHTED_SECONDS_TOTAL, DISKS), (n.INSTANCE, n.DEVICE)
-                        ),
-                        legend(n.INSTANCE, n.DEVICE),
+                        highest(rate(x.NODE_DISK_IO_TIME_WEIGHTED_SECONDS_TOTAL, DISKS), PER_DEVICE),
+                        legend(*PER_DEVICE),
                     ),
                     pressure(x.NODE_PRESSURE_IO_WAITING_SECONDS_TOTAL),
                 ],
@@ -212,14 +209,8 @@ dashboard = build_dashboard(
                 "Disk throughput",
                 "Bytes read and written per second per device.",
                 [
-                    Query(
-                        sum_rate(x.NODE_DISK_READ_BYTES_TOTAL, DISKS, (n.INSTANCE, n.DEVICE)),
-                        legend(n.INSTANCE, n.DEVICE) + " read",
-                    ),
-                    Query(
-                        sum_rate(x.NODE_DISK_WRITTEN_BYTES_TOTAL, DISKS, (n.INSTANCE, n.DEVICE)),
-                        legend(n.INSTANCE, n.DEVICE) + " written",
-                    ),
+                    rate_by(x.NODE_DISK_READ_BYTES_TOTAL, DISKS, *PER_DEVICE, note="read"),
+                    rate_by(x.NODE_DISK_WRITTEN_BYTES_TOTAL, DISKS, *PER_DEVICE, note="written"),
                 ],
                 unit="Bps",
                 width=8,
@@ -231,14 +222,8 @@ dashboard = build_dashboard(
                 "Network throughput",
                 "Bytes received and transmitted per second per interface (loopback excluded).",
                 [
-                    Query(
-                        sum_rate(x.NODE_NETWORK_RECEIVE_BYTES_TOTAL, INTERFACES, (n.INSTANCE, n.DEVICE)),
-                        legend(n.INSTANCE, n.DEVICE) + " in",
-                    ),
-                    Query(
-                        sum_rate(x.NODE_NETWORK_TRANSMIT_BYTES_TOTAL, INTERFACES, (n.INSTANCE, n.DEVICE)),
-                        legend(n.INSTANCE, n.DEVICE) + " out",
-                    ),
+                    rate_by(x.NODE_NETWORK_RECEIVE_BYTES_TOTAL, INTERFACES, *PER_DEVICE, note="in"),
+                    rate_by(x.NODE_NETWORK_TRANSMIT_BYTES_TOTAL, INTERFACES, *PER_DEVICE, note="out"),
                 ],
                 unit="Bps",
             ),
@@ -247,10 +232,7 @@ dashboard = build_dashboard(
                 "Packets per second that failed or were dropped, per interface and direction. Drops are "
                 "saturation, errors are faults.",
                 [
-                    Query(
-                        sum_rate(metric, INTERFACES, (n.INSTANCE, n.DEVICE)),
-                        legend(n.INSTANCE, n.DEVICE) + f" {what}",
-                    )
+                    rate_by(metric, INTERFACES, *PER_DEVICE, note=what)
                     for metric, what in (
                         (x.NODE_NETWORK_RECEIVE_ERRS_TOTAL, "receive errors"),
                         (x.NODE_NETWORK_TRANSMIT_ERRS_TOTAL, "transmit errors"),

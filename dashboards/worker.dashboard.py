@@ -2,6 +2,7 @@
 
 from observability.ascode.dashboards import service_panels as shared
 from observability.ascode.dashboards.board import build_dashboard, instance_variable, job_variable
+from observability.ascode.dashboards.grouped_queries import max_by, rate_by, sum_by
 from observability.ascode.dashboards.histogram_panels import quantile_by
 from observability.ascode.dashboards.panels import (
     Column,
@@ -100,12 +101,7 @@ dashboard = build_dashboard(
             timeseries(
                 "Jobs finished by type and outcome",
                 "Jobs finished per second per job type and outcome.",
-                [
-                    Query(
-                        sum_rate(JOBS_PROCESSED, JOB_INSTANCE, (n.JOB_TYPE, n.OUTCOME)),
-                        legend(n.JOB_TYPE, n.OUTCOME),
-                    )
-                ],
+                [rate_by(JOBS_PROCESSED, JOB_INSTANCE, n.JOB_TYPE, n.OUTCOME)],
                 unit="ops",
                 width=8,
             ),
@@ -121,7 +117,7 @@ dashboard = build_dashboard(
                 "Retries by job type",
                 "Failed attempts scheduled again, per second. Retries hide failures from the failure ratio "
                 "until they run out.",
-                [Query(sum_rate(JOB_RETRIES, JOB_INSTANCE, (n.JOB_TYPE,)), legend(n.JOB_TYPE))],
+                [rate_by(JOB_RETRIES, JOB_INSTANCE, n.JOB_TYPE)],
                 unit="ops",
                 width=8,
             ),
@@ -170,7 +166,7 @@ dashboard = build_dashboard(
                 "Queue depth by type",
                 "Jobs waiting per job type (max across reporting workers). Growth while throughput is flat "
                 "means the workers cannot keep up.",
-                [Query(highest(selector(QUEUE_DEPTH, JOB_INSTANCE), (n.JOB_TYPE,)), legend(n.JOB_TYPE))],
+                [max_by(QUEUE_DEPTH, JOB_INSTANCE, n.JOB_TYPE)],
                 unit="short",
                 stacked=True,
                 width=8,
@@ -178,7 +174,7 @@ dashboard = build_dashboard(
             timeseries(
                 "Oldest queued job by type",
                 "Age of the oldest waiting job per job type.",
-                [Query(highest(selector(QUEUE_OLDEST_AGE, JOB_INSTANCE), (n.JOB_TYPE,)), legend(n.JOB_TYPE))],
+                [max_by(QUEUE_OLDEST_AGE, JOB_INSTANCE, n.JOB_TYPE)],
                 unit="s",
                 thresholds=QUEUE_AGE,
                 width=8,
@@ -186,7 +182,7 @@ dashboard = build_dashboard(
             timeseries(
                 "Jobs in progress by type",
                 "Jobs being run right now; compare with the worker concurrency.",
-                [Query(total(selector(JOBS_IN_PROGRESS, JOB_INSTANCE), (n.JOB_TYPE,)), legend(n.JOB_TYPE))],
+                [sum_by(JOBS_IN_PROGRESS, JOB_INSTANCE, n.JOB_TYPE)],
                 unit="short",
                 stacked=True,
                 width=8,
@@ -227,9 +223,7 @@ dashboard = build_dashboard(
                 ],
             ),
         ],
-        [shared.db_pool(), shared.dependency_errors()],
-        section("Process"),
-        [shared.process_cpu(), shared.process_memory(), shared.file_descriptors()],
+        *shared.pool_and_process_rows(),
     ],
     variables=[job_variable(JOBS_PROCESSED, WORKER.job), instance_variable(JOBS_PROCESSED)],
 )

@@ -8,8 +8,8 @@ from grafanalib.core import TimeSeries
 
 from observability.catalog import Metric
 
-from .panels import Query, Steps, timeseries
-from .queries import RATE_INTERVAL, Matchers, legend, quantile
+from .panels import Column, Query, Steps, timeseries
+from .queries import RANGE, RATE_INTERVAL, Matchers, legend, quantile
 
 QUANTILES = (0.5, 0.95, 0.99)
 
@@ -56,4 +56,14 @@ def quantile_by(
             width=width,
         )
         for q in quantiles
+    ]
+
+
+def quantile_columns(
+    histogram: Metric, matchers: Matchers, label: str, *, thresholds: Steps | None = None
+) -> list[Column]:
+    """Table columns p50, p95, p99 per value of `label`, over the dashboard's time range."""
+    return [
+        Column(quantile(q, histogram, matchers, (label,), window=RANGE), percentile(q), "s", thresholds)
+        for q in QUANTILES
     ]

@@ -8,7 +8,8 @@ from observability.catalog import exporters as x
 from observability.catalog import names as n
 from observability.catalog import platform as p
 
-from .panels import Query, stat, steps, timeseries
+from .layout import Row
+from .panels import Query, section, stat, steps, timeseries
 from .queries import JOB_INSTANCE, Matchers, legend, ne, ratio, selector, sum_rate, total
 
 
@@ -97,3 +98,12 @@ def dependency_errors(matchers: Matchers = JOB_INSTANCE, *, width: int = 12) -> 
         unit="reqps",
         width=width,
     )
+
+
+def pool_and_process_rows() -> list[Row]:
+    """The closing rows of a service using the database and external APIs: pools, dependencies, process."""
+    return [
+        [db_pool(), dependency_errors()],
+        section("Process"),
+        [process_cpu(), process_memory(), file_descriptors()],
+    ]
