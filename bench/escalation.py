@@ -140,6 +140,13 @@ def open_incidents(sessions: Any, count: int, first_due: datetime, window: float
                 for n, incident_id in zip(numbers, ids, strict=True)
             ]
             session.execute(insert(EscalationStep), step_rows)
+    if sessions.kw["bind"].dialect.name == "sqlite":
+        # Checkpoint the bulk insert's WAL now, so the engine's first commit does not pay for it.
+        raw = sessions.kw["bind"].raw_connection()  # outside a transaction, as the pragma needs
+        try:
+            raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            raw.close()
     return time.perf_counter() - started
 
 
