@@ -47,7 +47,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "interrupted or --for seconds have passed. `obs serve` runs the same engine; any number of "
         "engines may share one PostgreSQL database (steps are claimed with SKIP LOCKED).",
     )
-    run.add_argument("--for", dest="duration", type=float, help="stop after this many seconds")
+    run.add_argument(
+        "--for", dest="duration", type=float, metavar="SECONDS", help="stop after this many seconds"
+    )
     add_matrix_option(run)
     run.set_defaults(handler=run_engine)
 
