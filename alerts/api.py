@@ -1,6 +1,6 @@
 """Alerts on the HTTP API: is it up, does it answer without errors, fast, without queueing."""
 
-from observability.ascode.rules import AlertRule, regex, series, target_down_alert
+from observability.ascode.rules import AlertRule, above, rate_ratio, regex, series, target_down_alert
 from observability.catalog import names, platform
 
 API = platform.API
@@ -24,12 +24,7 @@ RULES = [
     ),
     AlertRule(
         name="PlatformApiHighErrorRatio",
-        expr=f"""
-            sum by (job) (rate({ERRORS}[5m]))
-            /
-            sum by (job) (rate({REQUESTS}[5m]))
-            > 0.05
-        """,
+        expr=above(rate_ratio(ERRORS, REQUESTS, by=(names.JOB,), window="5m"), 0.05),
         for_="5m",
         severity=names.CRITICAL,
         service=API,

@@ -1,6 +1,14 @@
 """Alerts on this incident-response service itself, plus the always-firing Watchdog."""
 
-from observability.ascode.rules import AlertRule, regex, series, target_down_alert
+from observability.ascode.rules import (
+    AlertRule,
+    above,
+    rate_ratio,
+    regex,
+    series,
+    sum_increase,
+    target_down_alert,
+)
 from observability.catalog import names, platform
 
 INCIDENT = platform.INCIDENT
@@ -20,12 +28,7 @@ RULES = [
     ),
     AlertRule(
         name="IncidentServiceWebhookErrors",
-        expr=f"""
-            sum by (job) (rate({WEBHOOK_ERRORS}[10m]))
-            /
-            sum by (job) (rate({WEBHOOKS}[10m]))
-            > 0.05
-        """,
+        expr=above(rate_ratio(WEBHOOK_ERRORS, WEBHOOKS, by=(names.JOB,), window="10m"), 0.05),
         for_="5m",
         severity=names.CRITICAL,
         service=INCIDENT,
@@ -52,7 +55,7 @@ RULES = [
     ),
     AlertRule(
         name="IncidentServiceNotificationFailures",
-        expr=f"sum by (job) (increase({FAILED_NOTIFICATIONS}[15m])) > 0",
+        expr=f"{sum_increase(FAILED_NOTIFICATIONS, by=(names.JOB,), window='15m')} > 0",
         severity=names.WARNING,
         service=INCIDENT,
         summary="Notifications were given up on after their last retry.",

@@ -10,6 +10,8 @@ FS = {"job": NODE.job, "fstype": not_equal(""), "mountpoint": not_equal("")}
 AVAILABLE = series(exporters.NODE_FILESYSTEM_AVAIL_BYTES, **FS)
 SIZE = series(exporters.NODE_FILESYSTEM_SIZE_BYTES, **FS)
 READ_ONLY = series(exporters.NODE_FILESYSTEM_READONLY, **FS)
+SPACE_LEFT = f"{AVAILABLE} / {SIZE}"
+WRITABLE = f"{READ_ONLY} == 0"
 CPU_IDLE = series(exporters.NODE_CPU_SECONDS_TOTAL, job=NODE.job, mode="idle")
 MEMORY_AVAILABLE = series(exporters.NODE_MEMORY_MEMAVAILABLE_BYTES, job=NODE.job)
 MEMORY_TOTAL = series(exporters.NODE_MEMORY_MEMTOTAL_BYTES, job=NODE.job)
@@ -31,11 +33,11 @@ RULES = [
     AlertRule(
         name="NodeFilesystemFillingUp",
         expr=f"""
-            {AVAILABLE} / {SIZE} < 0.2
+            {SPACE_LEFT} < 0.2
             and
             predict_linear({AVAILABLE}[6h], 24 * 3600) < 0
             and
-            {READ_ONLY} == 0
+            {WRITABLE}
         """,
         for_="1h",
         severity=names.WARNING,
@@ -51,9 +53,9 @@ RULES = [
     AlertRule(
         name="NodeFilesystemAlmostFull",
         expr=f"""
-            {AVAILABLE} / {SIZE} < 0.05
+            {SPACE_LEFT} < 0.05
             and
-            {READ_ONLY} == 0
+            {WRITABLE}
         """,
         for_="15m",
         severity=names.CRITICAL,

@@ -1,6 +1,6 @@
 """Alerts on PostgreSQL, read from postgres_exporter: up, connections, locks, replication, cache."""
 
-from observability.ascode.rules import AlertRule, series
+from observability.ascode.rules import AlertRule, series, sum_increase, sum_rate
 from observability.catalog import exporters, names, platform
 
 POSTGRES = platform.POSTGRES
@@ -13,6 +13,10 @@ MAX_TX_DURATION = series(exporters.PG_STAT_ACTIVITY_MAX_TX_DURATION, job=POSTGRE
 REPLICATION_LAG = series(exporters.PG_REPLICATION_LAG, job=POSTGRES.job)
 BLOCKS_HIT = series(exporters.PG_STAT_DATABASE_BLKS_HIT, job=POSTGRES.job)
 BLOCKS_READ = series(exporters.PG_STAT_DATABASE_BLKS_READ, job=POSTGRES.job)
+
+PER_DATABASE = (names.JOB, names.INSTANCE, names.DATNAME)
+HIT_RATE = sum_rate(BLOCKS_HIT, by=PER_DATABASE, window="30m")
+READ_RATE = sum_rate(BLOCKS_READ, by=PER_DATABASE, window="30m")
 
 RULES = [
     AlertRule(
@@ -49,7 +53,7 @@ RULES = [
     ),
     AlertRule(
         name="PostgresDeadlocks",
-        expr=f"sum by (job, instance, datname) (increase({DEADLOCKS}[5m])) > 0",
+        expr=f"{sum_increase(DEADLOCKS, by=PER_DATABASE, window='5m')} > 0",
         severity=names.WARNING,
         service=POSTGRES,
         summary="PostgreSQL detected deadlocks.",
@@ -88,12 +92,12 @@ RULES = [
     AlertRule(
         name="PostgresLowCacheHitRatio",
         expr=f"""
-            sum by (job, instance, datname) (rate({BLOCKS_HIT}[30m]))
+            {HIT_RATE}
             /
             (
-              sum by (job, instance, datname) (rate({BLOCKS_HIT}[30m]))
+              {HIT_RATE}
               +
-              sum by (job, instance, datname) (rate({BLOCKS_READ}[30m]))
+              {READ_RATE}
             )
             < 0.9
         """,

@@ -1,6 +1,6 @@
 """Alerts on BaseWorker: workers alive and looping, jobs succeeding, the queue draining."""
 
-from observability.ascode.rules import AlertRule, series, target_down_alert
+from observability.ascode.rules import AlertRule, above, rate_ratio, series, target_down_alert
 from observability.catalog import names, platform
 
 WORKER = platform.WORKER
@@ -11,6 +11,7 @@ RETRIES = series(platform.JOB_RETRIES, job=WORKER.job)
 QUEUE_DEPTH = series(platform.QUEUE_DEPTH, job=WORKER.job)
 OLDEST_AGE = series(platform.QUEUE_OLDEST_AGE, job=WORKER.job)
 
+PER_JOB_TYPE = (names.JOB, names.JOB_TYPE)
 BACKLOG_THRESHOLD = 500  # waiting jobs of one type
 
 RULES = [
@@ -37,12 +38,7 @@ RULES = [
     ),
     AlertRule(
         name="PlatformWorkerHighJobFailureRatio",
-        expr=f"""
-            sum by (job, job_type) (rate({FAILED}[10m]))
-            /
-            sum by (job, job_type) (rate({PROCESSED}[10m]))
-            > 0.1
-        """,
+        expr=above(rate_ratio(FAILED, PROCESSED, by=PER_JOB_TYPE, window="10m"), 0.1),
         for_="10m",
         severity=names.WARNING,
         service=WORKER,
@@ -55,12 +51,7 @@ RULES = [
     ),
     AlertRule(
         name="PlatformWorkerHighRetryRate",
-        expr=f"""
-            sum by (job, job_type) (rate({RETRIES}[10m]))
-            /
-            sum by (job, job_type) (rate({PROCESSED}[10m]))
-            > 0.25
-        """,
+        expr=above(rate_ratio(RETRIES, PROCESSED, by=PER_JOB_TYPE, window="10m"), 0.25),
         for_="15m",
         severity=names.WARNING,
         service=WORKER,
