@@ -100,7 +100,8 @@ def fire_due_steps(
     if retriggered:
         session.execute(
             update(Incident)
-            .where(Incident.id.in_(retriggered))
+            # Guarded: never undo a resolve that committed since the status was read.
+            .where(Incident.id.in_(retriggered), Incident.status == ACKNOWLEDGED)
             .values(status=TRIGGERED, updated_at=fired_at)
             .execution_options(synchronize_session=False)
         )
