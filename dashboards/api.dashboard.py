@@ -17,12 +17,11 @@ from observability.ascode.dashboards.panels import (
 from observability.ascode.dashboards.queries import (
     JOB_INSTANCE,
     RANGE,
-    RATE_INTERVAL,
+    RatioOfRates,
     eq,
     legend,
     quantile,
     ratio,
-    ratio_of_rates,
     regex,
     selector,
     sum_rate,
@@ -38,14 +37,10 @@ from observability.catalog.platform import (
 )
 
 SERVER_ERRORS = (*JOB_INSTANCE, regex(n.STATUS, "5.."))
+error_ratio = RatioOfRates(HTTP_REQUESTS, SERVER_ERRORS, JOB_INSTANCE)
 FAST = (*JOB_INSTANCE, eq(n.LE, HTTP_LATENCY_THRESHOLD_LE))
 ERROR_RATIO = higher_is_worse(0.01, 0.05)
 LATENCY = higher_is_worse(0.3, 1.0)
-
-
-def error_ratio(by: tuple[str, ...] = (), window: str = RATE_INTERVAL) -> str:
-    return ratio_of_rates(HTTP_REQUESTS, SERVER_ERRORS, JOB_INSTANCE, by, window=window)
-
 
 dashboard = build_dashboard(
     "api",

@@ -15,12 +15,11 @@ from observability.ascode.dashboards.panels import (
 from observability.ascode.dashboards.queries import (
     JOB_MATCHER,
     RANGE,
-    RATE_INTERVAL,
+    RatioOfRates,
     eq,
     legend,
     ne,
     quantile,
-    ratio_of_rates,
     regex,
     sum_increase,
     sum_rate,
@@ -31,13 +30,9 @@ from observability.catalog.platform import DEPENDENCY_REQUEST_DURATION, DEPENDEN
 
 CALLS = (JOB_MATCHER, regex(n.DEPENDENCY, "$dependency"))
 NOT_SUCCEEDED = (*CALLS, ne(n.OUTCOME, n.SUCCESS))
+error_ratio = RatioOfRates(DEPENDENCY_REQUESTS, NOT_SUCCEEDED, CALLS)
 ERROR_RATIO = higher_is_worse(0.01, 0.1)
 LATENCY = higher_is_worse(1.0, 2.0)
-
-
-def error_ratio(by: tuple[str, ...] = (), window: str = RATE_INTERVAL) -> str:
-    return ratio_of_rates(DEPENDENCY_REQUESTS, NOT_SUCCEEDED, CALLS, by, window=window)
-
 
 dashboard = build_dashboard(
     "dependencies",

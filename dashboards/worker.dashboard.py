@@ -17,14 +17,13 @@ from observability.ascode.dashboards.panels import (
 from observability.ascode.dashboards.queries import (
     JOB_INSTANCE,
     RANGE,
-    RATE_INTERVAL,
+    RatioOfRates,
     age,
     eq,
     highest,
     legend,
     quantile,
     ratio,
-    ratio_of_rates,
     selector,
     sum_rate,
     total,
@@ -44,14 +43,10 @@ from observability.catalog.platform import (
 )
 
 FAILED = (*JOB_INSTANCE, eq(n.OUTCOME, n.FAILURE))
+failure_ratio = RatioOfRates(JOBS_PROCESSED, FAILED, JOB_INSTANCE)
 FAILURE_RATIO = higher_is_worse(0.01, 0.1)
 QUEUE_AGE = higher_is_worse(60, 300)
 HEARTBEAT_AGE = higher_is_worse(30, 60)
-
-
-def failure_ratio(by: tuple[str, ...] = (), window: str = RATE_INTERVAL) -> str:
-    return ratio_of_rates(JOBS_PROCESSED, FAILED, JOB_INSTANCE, by, window=window)
-
 
 dashboard = build_dashboard(
     "worker",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from observability.catalog import Metric, MetricKind
 from observability.catalog import names as n
@@ -177,3 +178,15 @@ def ratio_of_rates(
     """
     numerator = sum_rate(metric, part, by, window=window)
     return ratio(numerator if by else zero_if_absent(numerator), sum_rate(metric, whole, by, window=window))
+
+
+@dataclass(frozen=True)
+class RatioOfRates:
+    """A dashboard's named ratio, e.g. 5xx among all requests: call it with the labels and window wanted."""
+
+    metric: Metric | str
+    part: Matchers
+    whole: Matchers
+
+    def __call__(self, by: Sequence[str] = (), window: str = RATE_INTERVAL) -> str:
+        return ratio_of_rates(self.metric, self.part, self.whole, by, window=window)
