@@ -290,12 +290,7 @@ dashboard = build_dashboard(
             ),
         ],
         section("Process"),
-        [
-            shared.targets_up(width=6),
-            shared.process_cpu(width=6),
-            shared.process_memory(width=6),
-            shared.file_descriptors(width=6),
-        ],
+        [shared.targets_up(width=6), *shared.process_panels(width=6)],
     ],
     variables=[job_variable(WEBHOOK_REQUESTS, INCIDENT.job), instance_variable(WEBHOOK_REQUESTS)],
     time_from="now-7d",

@@ -100,10 +100,11 @@ def dependency_errors(matchers: Matchers = JOB_INSTANCE, *, width: int = 12) -> 
     )
 
 
+def process_panels(*, width: int = 8) -> list[TimeSeries]:
+    """CPU, memory and file descriptors of the selected processes, side by side."""
+    return [process_cpu(width=width), process_memory(width=width), file_descriptors(width=width)]
+
+
 def pool_and_process_rows() -> list[Row]:
     """The closing rows of a service using the database and external APIs: pools, dependencies, process."""
-    return [
-        [db_pool(), dependency_errors()],
-        section("Process"),
-        [process_cpu(), process_memory(), file_descriptors()],
-    ]
+    return [[db_pool(), dependency_errors()], section("Process"), process_panels()]
