@@ -33,7 +33,9 @@ FAILURE_SERIES = (
 )
 
 
-def test_every_panel_query_parses_and_returns_series(live: LiveStack) -> None:
+def test_every_panel_query_parses_and_returns_series(
+    live: LiveStack, capsys: pytest.CaptureFixture[str]
+) -> None:
     queries = panel_queries(REPO_ROOT / "dashboards" / "generated")
     assert queries, "no dashboards in dashboards/generated (run `make dashboards`)"
     _ensure_failures_happened(live)
@@ -54,9 +56,12 @@ def test_every_panel_query_parses_and_returns_series(live: LiveStack) -> None:
         elif not answer["data"]["result"]:
             problems.append(f"{query.panel_key} [{query.ref_id}] returns no series\n  {query.promql}")
 
-    print(f"\n{len(queries)} queries in {len(panels)} panels; not applicable here ({len(NOT_APPLICABLE)}):")
-    for panel, reason in sorted(NOT_APPLICABLE.items()):
-        print(f"  N/A {panel}: {reason}")
+    with capsys.disabled():  # shown in every run, not only when the test fails
+        print(
+            f"\n{len(queries)} queries in {len(panels)} panels; not applicable here ({len(NOT_APPLICABLE)}):"
+        )
+        for panel, reason in sorted(NOT_APPLICABLE.items()):
+            print(f"  N/A {panel}: {reason}")
     assert not problems, "\n".join(problems)
     assert len(NOT_APPLICABLE) < MAX_NOT_APPLICABLE_SHARE * len(panels)
 
