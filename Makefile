@@ -11,7 +11,7 @@ PORT ?= 8080
 DEBIAN_TOOLS := prometheus prometheus-alertmanager prometheus-node-exporter prometheus-postgres-exporter
 TOOL_BINARIES := prometheus promtool prometheus-alertmanager amtool prometheus-node-exporter prometheus-postgres-exporter
 
-.PHONY: run test dashboards alerts generate check lint bench demo tools venv clean
+.PHONY: run test dashboards alerts generate check lint bench demo tools venv clean runbooks-site
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,8 +30,11 @@ tools:
 	  else echo "missing:$$missing (install: apt-get install $(DEBIAN_TOOLS))" >&2; exit 1; fi; \
 	fi
 
+# A webhook token is generated once under var/ (mode 600) unless OBS_WEBHOOK_TOKEN(_FILE) is set.
 run: $(STAMP)
-	$(OBS) serve --host $(HOST) --port $(PORT)
+	@mkdir -p var; test -s var/webhook-token || (umask 077; $(PY) -c 'import secrets; print(secrets.token_urlsafe(32))' > var/webhook-token)
+	@if [ -z "$${OBS_WEBHOOK_TOKEN:-}" ]; then export OBS_WEBHOOK_TOKEN_FILE=$${OBS_WEBHOOK_TOKEN_FILE:-var/webhook-token}; fi; \
+	exec $(OBS) serve --host $(HOST) --port $(PORT)
 
 test: $(STAMP) tools
 	$(PY) -m ruff check .
@@ -60,6 +63,9 @@ bench: $(STAMP) tools
 
 demo: $(STAMP) tools
 	$(OBS) demo
+
+runbooks-site: $(STAMP)
+	$(OBS) runbooks export var/runbooks-site
 
 clean:
 	rm -rf var/ .pytest_cache .mypy_cache .ruff_cache
