@@ -59,7 +59,7 @@ class BaseWorker:
         self.name = name
         self.concurrency = concurrency
         self.poll_seconds = poll_seconds
-        self.tracker = JobTracker(telemetry, name)
+        self.tracker = JobTracker(telemetry, name, JOB_TYPES)
         self.stopping = threading.Event()
         self.client = httpx.Client(
             base_url=embedding_url,

@@ -34,6 +34,8 @@ class _CallRecorder:
         self.tracer = telemetry.tracer
         self.calls = counter(catalog.DEPENDENCY_REQUESTS, telemetry.registry)
         self.duration = histogram(catalog.DEPENDENCY_REQUEST_DURATION, telemetry.registry).labels(dependency)
+        for outcome in (names.SUCCESS, names.FAILURE, names.TIMEOUT):  # present at 0 from the start
+            self.calls.labels(dependency, outcome)
 
     @contextmanager
     def call(self, request: httpx.Request) -> Iterator[list[int]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import ParamSpec, TypeVar
@@ -35,7 +35,7 @@ class JobRun:
 class JobTracker:
     """Records jobs for one worker process: `with tracker.job("embed", enqueued_at=t): ...`."""
 
-    def __init__(self, telemetry: Telemetry, worker: str) -> None:
+    def __init__(self, telemetry: Telemetry, worker: str, job_types: Iterable[str] = ()) -> None:
         self.tracer = telemetry.tracer
         self.worker = worker
         registry = telemetry.registry
@@ -45,6 +45,11 @@ class JobTracker:
         self.retries = counter(catalog.JOB_RETRIES, registry)
         self.in_progress = gauge(catalog.JOBS_IN_PROGRESS, registry)
         self.heartbeat_at = gauge(catalog.WORKER_HEARTBEAT, registry).labels(worker)
+        for job_type in job_types:  # series exist at 0 before the first job: ratios read 0, not "no data"
+            for outcome in (names.SUCCESS, names.FAILURE):
+                self.processed.labels(job_type, outcome)
+            self.retries.labels(job_type)
+            self.in_progress.labels(job_type)
 
     def heartbeat(self) -> None:
         """Call once per loop iteration, busy or idle: stale means the loop is stuck."""

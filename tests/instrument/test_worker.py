@@ -100,3 +100,11 @@ def test_pool_collector_reports_connections_in_use(tmp_path: Path) -> None:
     assert sample(registry, catalog.DB_POOL_CONNECTIONS.name, pool="main", state="in_use") == 0
     assert sample(registry, catalog.DB_POOL_CONNECTIONS.name, pool="main", state="idle") == 1
     assert sample(registry, catalog.DB_POOL_MAX_CONNECTIONS.name, pool="main") == 5
+
+
+def test_known_job_types_are_exposed_at_zero_before_any_job(telemetry: Telemetry) -> None:
+    JobTracker(telemetry, "w", job_types=("embed",))
+
+    registry = telemetry.registry
+    assert sample(registry, catalog.JOBS_PROCESSED.name, job_type="embed", outcome="failure") == 0
+    assert sample(registry, catalog.JOB_RETRIES.name, job_type="embed") == 0

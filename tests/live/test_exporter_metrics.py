@@ -1,11 +1,12 @@
-"""Every exporter metric the catalog names is really exposed by the Debian exporters the stack runs."""
+"""Every metric the catalog names is really exposed: by the Debian exporters and by the platform."""
 
 from __future__ import annotations
 
 import pytest
 
 from demo.schema import EmbeddingStorage
-from observability.catalog import exporters
+from observability.catalog import Metric, MetricKind, exporters, service
+from observability.catalog import platform as catalog
 from tests.live.conftest import LiveStack
 
 pytestmark = pytest.mark.e2e
@@ -23,3 +24,16 @@ def test_catalog_exporter_metric_is_exposed(live: LiveStack, name: str) -> None:
         assert not exposed, f"{name} has series here after all"
     else:
         assert exposed, f"{name}: no series from the live exporter"
+
+
+@pytest.mark.parametrize(
+    ("job", "metric"),
+    [(service("api").job, m) for m in catalog.API_METRICS]
+    + [(service("worker").job, m) for m in catalog.WORKER_METRICS],
+    ids=lambda value: getattr(value, "name", value),
+)
+def test_platform_exposes_every_catalog_metric_of_its_service(
+    live: LiveStack, job: str, metric: Metric
+) -> None:
+    name = metric.name + ("_count" if metric.kind is MetricKind.HISTOGRAM else "")
+    assert live.prometheus.series(f'{name}{{job="{job}"}}'), f"job {job} exposes no {name}"
