@@ -52,6 +52,7 @@ generate: $(STAMP)
 
 check: $(STAMP) tools
 	$(OBS) check
+	$(OBS) check-config
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
