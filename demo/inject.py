@@ -12,16 +12,9 @@ from typing import Any
 
 import httpx
 
+from .choices import FAULTS
 from .stack import STATE_FILE
 
-# Each fault touches one knob, so several can be combined; `heal` resets them all.
-FAULTS: Mapping[str, str] = {
-    "dependency-errors": "half the embedding-api calls answer 500",
-    "dependency-latency": "every embedding-api call takes 3 s longer",
-    "dependency-outage": "the embedding-api answers 503 to everything",
-    "worker-stop": "the worker process is paused (SIGSTOP): no jobs run, no scrapes answer",
-    "api-errors": "half the API's /jobs requests answer 500",
-}
 DEPENDENCY_ERROR_RATIO = 0.5
 DEPENDENCY_LATENCY_SECONDS = 3.0
 API_ERROR_RATIO = 0.5

@@ -25,6 +25,7 @@ from sqlalchemy.engine import URL
 from observability.catalog import service
 
 from . import stack_config
+from .choices import COMPONENTS, DEFAULT_POSTGRES_URL
 from .database import DatabaseError, drop_database, ensure_database
 from .obs_cli import ObsCommandFailed, create_api_token, generate_fast_rules, incident_service_available
 from .processes import Component, ComponentFailed, spawn, stop_all, wait_ready
@@ -32,19 +33,7 @@ from .schema import EmbeddingStorage, create_schema
 
 log = logging.getLogger(__name__)
 
-DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 STATE_FILE = "state.json"
-# Components with a URL, in start order; `ports` in StackOptions may fix any of them.
-COMPONENTS = (
-    "embedding-api",
-    "api",
-    "worker",
-    "node-exporter",
-    "postgres-exporter",
-    "incident-service",
-    "alertmanager",
-    "prometheus",
-)
 
 
 class StackError(RuntimeError):

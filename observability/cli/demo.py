@@ -27,8 +27,7 @@ CONVENTIONAL_PORTS = {
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from demo.inject import FAULTS
-    from demo.stack import COMPONENTS, DEFAULT_POSTGRES_URL
+    from demo.choices import COMPONENTS, DEFAULT_POSTGRES_URL, FAULTS
 
     parser = subparsers.add_parser(
         "demo",
@@ -87,7 +86,7 @@ def dispatch(args: argparse.Namespace) -> int:
 
 
 def parse_ports(specs: list[str]) -> dict[str, int]:
-    from demo.stack import COMPONENTS
+    from demo.choices import COMPONENTS
 
     ports = {}
     for spec in specs:

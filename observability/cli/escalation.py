@@ -8,10 +8,12 @@ import sys
 import threading
 from datetime import datetime
 from itertools import pairwise
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from observability.escalation.matrix import Matrix
-from observability.escalation.plan import Simulation
+if TYPE_CHECKING:  # the matrix and plan modules pull pydantic: not at `obs` start-up
+    from observability.escalation.matrix import Matrix
+    from observability.escalation.plan import Simulation
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -6,9 +6,11 @@ import argparse
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from observability.escalation.matrix import Matrix
+if TYPE_CHECKING:  # pulls pydantic: not at `obs` start-up
+    from observability.escalation.matrix import Matrix
 
 
 def add_matrix_option(parser: argparse.ArgumentParser) -> None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import TYPE_CHECKING
 
-from observability.config import Settings
+if TYPE_CHECKING:  # pydantic-settings and the store: not at `obs` start-up
+    from observability.config import Settings
 
 WEBHOOK_PATH = "/api/v1/webhooks/alertmanager"
 
