@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 from typing import TYPE_CHECKING
@@ -68,18 +69,26 @@ def run(args: argparse.Namespace) -> int:
         app = create_app(settings)
     except MatrixError as exc:  # the service refuses to start on an invalid escalation matrix
         return _fail(f"{exc} (check it with `obs check-config`)")
+    # uvloop and httptools (both installed) rather than "auto", so a missing one fails loudly;
+    # one access-log line per webhook cost more than the line is worth below "info".
+    server = {
+        "host": args.host,
+        "port": args.port,
+        "log_level": args.log_level,
+        "loop": "uvloop",
+        "http": "httptools",
+        "access_log": args.log_level in ("info", "debug"),
+    }
     if args.workers > 1:
         # Each worker process builds its own app (and engine) from the same environment.
         uvicorn.run(
-            "observability.web.app:app_from_environment",
-            factory=True,
-            workers=args.workers,
-            host=args.host,
-            port=args.port,
-            log_level=args.log_level,
+            "observability.web.app:app_from_environment", factory=True, workers=args.workers, **server
         )
     else:
-        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+        # What start-up built lives as long as the process: keep it out of the collector's scans.
+        gc.collect()
+        gc.freeze()
+        uvicorn.run(app, **server)
     return 0
 
 

@@ -14,15 +14,17 @@ from datetime import timedelta
 from functools import partial
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
+from sqlalchemy import event
 
 from observability.auth.webhook import webhook_authorized
 from observability.config import Settings
 from observability.incidents.payload import AlertmanagerNotification, nul_field
 from observability.ingest.alertmanager_api import fetch_group_alerts
 from observability.ingest.pipeline import ingest_notification
+from observability.ingest.postgres_writes import prefer_generic_plans
 from observability.web.app import now_of
 
 log = logging.getLogger(__name__)
@@ -32,6 +34,13 @@ WEBHOOK_PATH = "/api/v1/webhooks/alertmanager"
 router = APIRouter(tags=["webhooks"])
 # Ingest transactions run here; about the database pool's size (SQLAlchemy's default 5 + 10).
 _INGEST_THREADS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="ingest")
+
+
+def install(app: FastAPI) -> None:
+    """Connections of the app's PostgreSQL pool plan the ingest's prepared statements once."""
+    engine = app.state.engine
+    if engine.dialect.name == "postgresql":
+        event.listen(engine, "connect", prefer_generic_plans)
 
 
 class BodyTooLarge(Exception):
