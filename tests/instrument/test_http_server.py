@@ -116,3 +116,21 @@ def test_made_up_methods_share_one_series(client: TestClient, telemetry: Telemet
         )
         == 2
     )
+
+
+def test_one_server_span_per_request_when_fastapi_would_trace_too(
+    telemetry: Telemetry, spans: InMemorySpanExporter
+) -> None:
+    # A provider FastAPI knows of turns its own tracing on (as a global provider does in a service):
+    # a server span and three operation spans per request, unless instrument_app turns it off.
+    app = FastAPI(telemetry={"tracer_provider": telemetry.tracer_provider})
+
+    @app.get("/jobs/{job_id}")
+    def read_job(job_id: str) -> dict[str, str]:
+        return {"id": job_id}
+
+    client = TestClient(instrument_app(app, telemetry))
+    assert client.get("/jobs/7").status_code == 200
+
+    (span,) = spans.get_finished_spans()
+    assert (span.name, span.kind) == ("GET /jobs/{job_id}", SpanKind.SERVER)
