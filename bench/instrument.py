@@ -2,11 +2,17 @@
 
 Two drivers, both in-process: an httpx.AsyncClient over httpx.ASGITransport (a client's view), and
 raw ASGI calls with no HTTP client at all (the strictest view: the endpoint costs ~100 us, so every
-microsecond of instrumentation shows). Instrumented means `instrument_app` defaults: RED metrics by
-route template, in-flight gauge, and an always-sampled server span batched to an exporter.
+microsecond of instrumentation shows). Instrumented means what a service gets from `setup()` and
+`instrument_app` defaults: the tracer provider setup() builds (set as the global one, so FastAPI's
+own telemetry sees it as in a service), RED metrics by route template, an in-flight gauge, and a
+server span batched to the real OTLP/HTTP exporter, posting to a local receiver in a child process
+(it answers 200 and drops the spans: its CPU is the collector's, not the service's). Bare is the
+same app without any of it: FastAPI routing and validation, FastAPI's own telemetry off (as in a
+process where no OpenTelemetry provider is configured).
 Rates are requests per second of this process's CPU time (time.process_time, which includes the
-span exporter's thread), so other load on the machine skews them less; short rounds alternate
-between the two apps and the overhead is the median of the paired (instrumented / bare) ratios.
+span exporter's thread: encoding and posting spans), so other load on the machine skews them less;
+short rounds alternate between the two apps and the overhead is the median of the paired
+(instrumented / bare) ratios.
 """
 
 from __future__ import annotations
@@ -15,39 +21,98 @@ import asyncio
 import logging
 import os
 import statistics
+import subprocess
+import sys
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 
 import httpx
 from fastapi import FastAPI
-from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
-from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
 from prometheus_client import CollectorRegistry
 
 from observability.instrument import Telemetry, instrument_app
 from observability.instrument.logs import configure_json_logs
+from observability.instrument.tracing import exporter_from_env, tracer_provider
 
 REQUESTS_PER_ROUND = 500
-SAMPLE_RATIO = 0.1  # OTEL_TRACES_SAMPLER=parentbased_traceidratio, OTEL_TRACES_SAMPLER_ARG=0.1
+SAMPLE_RATIO = 0.1
 ROUNDS = 16
 
+# An OTLP/HTTP receiver that accepts every export (HTTP/1.1 keep-alive, as a collector) and drops
+# it; prints its port, then serves until killed.
+RECEIVER = """
+import sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-class DroppingExporter(SpanExporter):
-    """Receives every batch (the processor does its full work) and drops it."""
+class Accept(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
 
-    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
-        return SpanExportResult.SUCCESS
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-protobuf")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+server = ThreadingHTTPServer(("127.0.0.1", 0), Accept)
+print(server.server_address[1], flush=True)
+server.serve_forever()
+"""
 
 
-def build_app() -> FastAPI:
-    app = FastAPI()
+@contextmanager
+def otlp_receiver() -> Iterator[str]:
+    """The traces URL of an accepting OTLP/HTTP receiver in a child process, stopped after."""
+    child = subprocess.Popen([sys.executable, "-c", RECEIVER], stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout is not None
+        yield f"http://127.0.0.1:{int(child.stdout.readline())}/v1/traces"
+    finally:
+        child.terminate()
+        child.wait(timeout=10)
+
+
+def production_provider(traces_url: str, sampler: str, sampler_arg: str = "") -> TracerProvider:
+    """The provider setup() builds from these OTEL_* settings: OTLP/HTTP exporter, batched."""
+    settings = {
+        "OTEL_TRACES_EXPORTER": "otlp",
+        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": traces_url,
+        "OTEL_TRACES_SAMPLER": sampler,
+        "OTEL_TRACES_SAMPLER_ARG": sampler_arg,
+    }
+    saved = {name: os.environ.get(name) for name in settings}
+    os.environ.update(settings)
+    try:
+        return tracer_provider("bench", exporter_from_env())
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                del os.environ[name]
+            else:
+                os.environ[name] = value
+
+
+def build_app(**fastapi_options: object) -> FastAPI:
+    app = FastAPI(**fastapi_options)  # type: ignore[arg-type]
 
     @app.get("/items/{item_id}")
     async def read_item(item_id: int) -> dict[str, int]:
         return {"id": item_id}
 
     return app
+
+
+def build_bare_app() -> FastAPI:
+    """The endpoint without instrumentation, FastAPI's own telemetry included."""
+    # FastAPI traces itself once a global tracer provider exists: left on, the bare side would be
+    # slower and the overhead would look smaller than it is.
+    return build_app(telemetry={"tracing": False, "metrics": False, "logs": False})
 
 
 async def call(app: FastAPI, path: str) -> int:
@@ -122,27 +187,30 @@ def report(label: str, bare_rps: float, instrumented_rps: float) -> None:
 
 
 async def main() -> None:
-    provider = TracerProvider()
-    provider.add_span_processor(BatchSpanProcessor(DroppingExporter()))
-    telemetry = Telemetry("bench", provider, CollectorRegistry())
-    bare, instrumented = build_app(), instrument_app(build_app(), telemetry)
-    print(
-        f"{ROUNDS} alternating rounds of {REQUESTS_PER_ROUND} sequential GET /items/{{id}},"
-        " requests per CPU-second"
-    )
-    report("httpx.ASGITransport client", *await compare(httpx_rate, bare, instrumented))
-    report("raw ASGI calls (no client)", *await compare(raw_asgi_rate, bare, instrumented))
-    sampled_provider = TracerProvider(sampler=ParentBased(TraceIdRatioBased(SAMPLE_RATIO)))
-    sampled_provider.add_span_processor(BatchSpanProcessor(DroppingExporter()))
-    sampled = instrument_app(build_app(), Telemetry("bench", sampled_provider, CollectorRegistry()))
-    report(f"httpx, {SAMPLE_RATIO:.0%} of traces sampled", *await compare(httpx_rate, bare, sampled))
-    sampled_provider.shutdown()
-    with open(os.devnull, "w") as devnull:
-        handler = configure_json_logs("bench", devnull)
-        logged = instrument_app(build_app(), telemetry, access_log=True)
-        report("httpx, + JSON access log (opt-in)", *await compare(httpx_rate, bare, logged))
-        logging.getLogger().removeHandler(handler)
-    provider.shutdown()
+    with otlp_receiver() as traces_url:
+        provider = production_provider(traces_url, "parentbased_always_on")
+        trace.set_tracer_provider(provider)  # as setup() does
+        telemetry = Telemetry("bench", provider, CollectorRegistry())
+        bare, instrumented = build_bare_app(), instrument_app(build_app(), telemetry)
+        print(
+            f"{ROUNDS} alternating rounds of {REQUESTS_PER_ROUND} sequential GET /items/{{id}},"
+            " requests per CPU-second; spans: OTLP/HTTP to a local receiver"
+        )
+        report("httpx.ASGITransport client", *await compare(httpx_rate, bare, instrumented))
+        report("raw ASGI calls (no client)", *await compare(raw_asgi_rate, bare, instrumented))
+        sampled_provider = production_provider(traces_url, "parentbased_traceidratio", str(SAMPLE_RATIO))
+        sampled = instrument_app(build_app(), Telemetry("bench", sampled_provider, CollectorRegistry()))
+        report(f"httpx, {SAMPLE_RATIO:.0%} of traces sampled", *await compare(httpx_rate, bare, sampled))
+        report(
+            f"raw ASGI, {SAMPLE_RATIO:.0%} of traces sampled", *await compare(raw_asgi_rate, bare, sampled)
+        )
+        sampled_provider.shutdown()
+        with open(os.devnull, "w") as devnull:
+            handler = configure_json_logs("bench", devnull)
+            logged = instrument_app(build_app(), telemetry, access_log=True)
+            report("httpx, + JSON access log (opt-in)", *await compare(httpx_rate, bare, logged))
+            logging.getLogger().removeHandler(handler)
+        provider.shutdown()
     print("goal: under 10 % slower through a client (see README for what the raw figure means)")
 
 
