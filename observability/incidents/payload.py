@@ -107,7 +107,7 @@ class AlertmanagerNotification(BaseModel):
                 alert.fingerprint,
                 alert.startsAt.astimezone(UTC),
                 alert.status,
-                alert.ended_at.astimezone(UTC) if alert.status == RESOLVED and alert.ended_at else None,
+                _resolved_end(alert),
                 sorted(alert.labels.items()),
                 sorted(alert.annotations.items()),
                 alert.generatorURL,
@@ -125,6 +125,13 @@ class AlertmanagerNotification(BaseModel):
             alerts,
         )
         return hashlib.sha256(to_json(canonical)).hexdigest()
+
+
+def _resolved_end(alert: AlertmanagerAlert) -> str:
+    # A string either way ("" for none): occurrences equal up to here must still sort.
+    if alert.status == RESOLVED and alert.ended_at:
+        return alert.ended_at.astimezone(UTC).isoformat()
+    return ""
 
 
 def nul_field(notification: AlertmanagerNotification) -> str | None:
