@@ -98,9 +98,7 @@ def _statement(incident_keys: tuple[str, ...], opening: bool) -> str:
             f"UPDATE incidents SET ({_columns(keys)}) = (SELECT {_columns(keys)} FROM {record}) "
             f"WHERE id = %s RETURNING {_RETURNING}"
         )
-    alerts = (
-        "json_populate_recordset(NULL::incident_alerts, CAST(%s AS json)) WITH ORDINALITY AS r"
-    )
+    alerts = "json_populate_recordset(NULL::incident_alerts, CAST(%s AS json)) WITH ORDINALITY AS r"
     changed = "json_populate_recordset(NULL::incident_alerts, CAST(%s AS json)) AS r"
     events = "json_populate_recordset(NULL::timeline_events, CAST(%s AS json)) WITH ORDINALITY AS r"
     entry = "json_populate_record(NULL::ingest_ledger, CAST(%s AS json)) AS r"
