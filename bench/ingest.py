@@ -1,7 +1,9 @@
 """Webhook ingest benchmark: `obs serve` as a real uvicorn subprocess on SQLite and on PostgreSQL.
 
 Prints, per backend: single-alert notifications/s with p50/p99 latency from 4 concurrent clients,
-alerts/s in 100-alert notifications, and the service's RSS after 100,000 alerts. Never asserts.
+alerts/s in 100-alert notifications, and the service's RSS after 100,000 alerts, in one table with
+the CPU each single notification cost the service, PostgreSQL's backends and the client (the three
+share the machine's cores, so read the throughput next to the load average it prints). Never asserts.
 
 PostgreSQL: the server named by OBS_TEST_POSTGRES_URL (default postgres@127.0.0.1:5432/test); the
 benchmark creates its own database there and drops it afterwards.
