@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from observability.escalation.durations import format_duration
@@ -33,6 +33,7 @@ from observability.store.escalation_models import (
     OutboxMessage,
 )
 from observability.store.models import Incident, TimelineEvent
+from observability.store.row_insert import RowInsert
 from observability.telemetry import record_escalation
 
 ESCALATION_ACTOR = "escalation"
@@ -47,6 +48,25 @@ _STEP_COLUMNS = (
     EscalationStep.step,
     EscalationStep.due_at,
     EscalationStep.targets,
+)
+_INSERT_EVENTS = RowInsert(TimelineEvent, ("incident_id", "at", "kind", "actor", "message", "data"))
+_INSERT_OUTBOX = RowInsert(
+    OutboxMessage,
+    (
+        "incident_id",
+        "escalation_step_id",
+        "kind",
+        "target",
+        "person",
+        "channel",
+        "payload",
+        "idempotency_key",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "created_at",
+        "last_error",
+    ),
 )
 _INCIDENT_COLUMNS = (
     Incident.id,
@@ -116,9 +136,8 @@ def fire_due_steps(
         events.append(event)
         messages.extend(outbox)
         record_escalation(session, severity=incident.severity)
-    session.execute(insert(TimelineEvent), events)
-    if messages:
-        session.execute(insert(OutboxMessage), messages)
+    _INSERT_EVENTS.execute(session, events)
+    _INSERT_OUTBOX.execute(session, messages)
     # Stamped last, just before the commit, so measured lateness includes the batch's own work.
     session.execute(
         update(EscalationStep)
