@@ -63,6 +63,9 @@ class Incident(Base):
     timeline: Mapped[list[TimelineEvent]] = relationship(
         back_populates="incident", order_by="TimelineEvent.id", lazy="raise_on_sql"
     )
+    episodes: Mapped[list[IncidentEpisode]] = relationship(
+        back_populates="incident", order_by="IncidentEpisode.episode", lazy="raise_on_sql"
+    )
 
     @property
     def links(self) -> dict[str, list[str]]:
@@ -77,6 +80,30 @@ class Incident(Base):
                 if url and url not in found[kind]:
                     found[kind].append(url)
         return found
+
+
+class IncidentEpisode(Base):
+    """One opening of an incident (the first, then one per reopen) and its measured timestamps.
+
+    impact start: earliest alert `startsAt` minus the rule's `for` when the catalog knows the rule;
+    detected: the first notification received; mitigated: the last alert resolved. The durations
+    (TTA, TTR, ...) are computed from these by `observability.incidents.durations`.
+    """
+
+    __tablename__ = "incident_episodes"
+    __table_args__ = (UniqueConstraint("incident_id", "episode", name="uq_incident_episodes_incident_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    episode: Mapped[int] = mapped_column(Integer)
+    impact_started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    detected_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    first_paged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    first_acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    mitigated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    incident: Mapped[Incident] = relationship(back_populates="episodes", lazy="raise_on_sql")
 
 
 class IncidentAlert(Base):
