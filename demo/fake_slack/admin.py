@@ -24,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from . import interactions
+from . import interactions, response_urls
 from .rules import FaultError, RateWindow, parse_fault
 from .workspace import SlackError, User, Workspace
 
@@ -112,7 +112,7 @@ async def recorded(request: Request) -> Any:
     return {
         "ephemerals": ws.ephemerals,
         "views": ws.views,
-        "responses": ws.responses,
+        "responses": [r.describe() for r in ws.responses.values()],
         "deliveries": ws.deliveries,
     }[request.url.path.rsplit("/", 1)[-1]]
 
@@ -178,13 +178,6 @@ async def config(request: Request) -> Any:
     return {"events_url": ws.events_url, "bot_token_required": ws.bot_token is not None}
 
 
-def _response_url(request: Request) -> str:
-    ws = _ws(request)
-    response_id = ws.new_id("R")
-    ws.responses[response_id] = []
-    return f"{str(request.base_url).rstrip('/')}/response/{response_id}"
-
-
 async def send(request: Request) -> Any:
     ws = _ws(request)
     kind = request.path_params["kind"]
@@ -196,9 +189,9 @@ async def send(request: Request) -> Any:
     if channel is not None and spec.get("user_id"):
         channel.members.add(str(spec["user_id"]))  # whoever types in a channel is in it
     if kind == "command":
-        body = interactions.command_body(ws, spec, _response_url(request), trigger_id)
+        body = interactions.command_body(ws, spec, response_urls.issue(ws, request, spec), trigger_id)
     elif kind == "action":
-        body = interactions.action_body(ws, spec, _response_url(request), trigger_id)
+        body = interactions.action_body(ws, spec, response_urls.issue(ws, request, spec), trigger_id)
     elif kind == "view_submission":
         body = interactions.view_submission_body(ws, spec, trigger_id)
     else:
@@ -214,20 +207,6 @@ async def _replay(ws: Workspace, spec: dict[str, Any]) -> Any:
         raise AdminError(f"no delivery {spec.get('delivery')!r} to replay")
     options = {"url": original["url"], "retry_num": 1, "retry_reason": "http_timeout"} | spec
     return await interactions.deliver(ws, original["kind"], original["body"], options)
-
-
-async def response_url(request: Request) -> Response:
-    """What the app posts to a response_url; replace_original edits the message acted on."""
-    ws = _ws(request)
-    response_id = request.path_params["response_id"]
-    if response_id not in ws.responses:
-        return Response("no_response_url", status_code=404)
-    try:
-        body = await _json(request)
-    except AdminError as exc:
-        return Response(f"invalid_payload: {exc}", status_code=400)
-    ws.responses[response_id].append(body)
-    return Response("ok")
 
 
 routes = [
@@ -246,5 +225,4 @@ routes = [
     Route("/_admin/rate", _endpoint(rate), methods=["GET", "POST"]),
     Route("/_admin/config", _endpoint(config), methods=["GET", "POST"]),
     Route("/_admin/send/{kind}", _endpoint(send), methods=["POST"]),
-    Route("/response/{response_id}", response_url, methods=["POST"]),
 ]

@@ -74,8 +74,8 @@ class FakeSlack:
     def views(self) -> list[dict[str, Any]]:
         return self._get("views")
 
-    def responses(self) -> dict[str, list[dict[str, Any]]]:
-        """What the app posted to each response_url the fake issued."""
+    def responses(self) -> list[dict[str, Any]]:
+        """Each response_url the fake issued (id, channel, user, message_ts) and the app's posts to it."""
         return self._get("responses")
 
     def deliveries(self) -> list[dict[str, Any]]:

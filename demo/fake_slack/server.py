@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from . import admin, html_view
+from . import admin, html_view, response_urls
 from .methods import METHODS, Args, RateLimited
 from .rules import ACCEPTING_MODES, Fault
 from .workspace import SlackError, Workspace
@@ -152,6 +152,7 @@ def create_app(new_workspace: Callable[[], Workspace] = Workspace) -> Starlette:
             Route("/api/{method}", web_api, methods=["GET", "POST"]),
             Route("/healthz", healthz),
             *admin.routes,
+            *response_urls.routes,
             *html_view.routes,
         ],
         lifespan=lifespan,

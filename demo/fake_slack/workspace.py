@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .clock import DrivenClock
 from .rules import Faults, RateWindow
+
+if TYPE_CHECKING:
+    from .response_urls import ResponseUrl
 
 TEAM_ID = "T0FAKE0001"
 TEAM_NAME = "Fake Workspace"
@@ -133,7 +136,7 @@ class Workspace:
     views: list[dict[str, Any]] = field(default_factory=list)
     triggers: dict[str, float] = field(default_factory=dict)  # trigger_id -> issued at (fake clock)
     used_triggers: set[str] = field(default_factory=set)
-    responses: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # response_url id -> posts
+    responses: dict[str, ResponseUrl] = field(default_factory=dict)
     deliveries: list[dict[str, Any]] = field(default_factory=list)  # what the fake sent to the app
     calls: list[dict[str, Any]] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))

@@ -124,6 +124,7 @@ def test_chat_update_edits_in_place_keeping_blocks_and_metadata_not_given(client
     assert missing.value.response["error"] == "message_not_found"
 
 
+@pytest.mark.filterwarnings("ignore:The top-level `text` argument is missing")
 def test_post_message_refuses_what_slack_refuses(client: WebClient) -> None:
     channel = client.conversations_create(name="inc-refuse")["channel"]["id"]
     errors = {}
