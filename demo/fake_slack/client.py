@@ -8,11 +8,7 @@ with FakeSlackProcess.start(port, log_path, signing_secret="s") as fake:
 from __future__ import annotations
 
 import contextlib
-import os
-import signal
-import subprocess
 import sys
-import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,11 +16,13 @@ from typing import Any
 
 import httpx
 
+from demo.processes import spawn, stop_all, wait_ready
+
 DEFAULT_BOT_TOKEN = "xoxb-fake-bot-token"
 
 
 class FakeSlackError(RuntimeError):
-    """The fake answered an admin call with an error, or never started."""
+    """The fake answered an admin call with an error."""
 
 
 @dataclass
@@ -180,76 +178,27 @@ class FakeSlack:
         self._http.close()
 
 
-@dataclass
-class FakeSlackProcess:
-    """The fake as a child process, stopped by PID."""
-
-    process: subprocess.Popen[bytes]
-    client: FakeSlack
-    log_path: Path
-
-    @classmethod
-    @contextlib.contextmanager
-    def start(
-        cls,
-        port: int,
-        log_path: Path,
-        *,
-        signing_secret: str = "fake-signing-secret",
-        bot_token: str = DEFAULT_BOT_TOKEN,
-        events_url: str | None = None,
-        users: Path | None = None,
-        timeout: float = 20.0,
-    ) -> Iterator[FakeSlack]:
-        argv = [
-            sys.executable,
-            "-m",
-            "demo.fake_slack",
-            "--port",
-            str(port),
-            "--signing-secret",
-            signing_secret,
-            "--bot-token",
-            bot_token,
-        ]
-        argv += ["--events-url", events_url] if events_url else []
-        argv += ["--users", str(users)] if users else []
-        log_path.parent.mkdir(parents=True, exist_ok=True)
-        with log_path.open("ab") as log:
-            process = subprocess.Popen(
-                argv,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                env=dict(os.environ),
-                start_new_session=True,
-            )
-        running = cls(process, FakeSlack(f"http://127.0.0.1:{port}/", signing_secret, bot_token), log_path)
-        try:
-            running.wait_ready(timeout)
-            yield running.client
-        finally:
-            running.stop()
-
-    def wait_ready(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise FakeSlackError(
-                    f"fake Slack exited: {self.log_path.read_text(errors='replace')[-2000:]}"
-                )
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{self.client.url}healthz", timeout=1.0).status_code == 200:
-                    return
-            time.sleep(0.05)
-        raise FakeSlackError(f"fake Slack not ready at {self.client.url}")
-
-    def stop(self) -> None:
-        self.client.close()
-        if self.process.poll() is None:
-            os.kill(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                os.kill(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=5)
+@contextlib.contextmanager
+def run_fake_slack(
+    port: int,
+    log_dir: Path,
+    *,
+    signing_secret: str = "fake-signing-secret",
+    bot_token: str = DEFAULT_BOT_TOKEN,
+    events_url: str | None = None,
+    users: Path | None = None,
+) -> Iterator[FakeSlack]:
+    """The fake as a child process logging to <log_dir>/fake-slack.log; ready on enter, stopped by PID."""
+    argv = [sys.executable, "-m", "demo.fake_slack", "--port", str(port)]
+    argv += ["--signing-secret", signing_secret, "--bot-token", bot_token]
+    argv += ["--events-url", events_url] if events_url else []
+    argv += ["--users", str(users)] if users else []
+    url = f"http://127.0.0.1:{port}"
+    component = spawn("fake-slack", argv, log_dir=log_dir, url=url)
+    fake = FakeSlack(f"{url}/", signing_secret, bot_token)
+    try:
+        wait_ready(component, "/healthz")
+        yield fake
+    finally:
+        fake.close()
+        stop_all([component])

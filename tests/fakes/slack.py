@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from demo.fake_slack.client import FakeSlack, FakeSlackProcess
+from demo.fake_slack.client import FakeSlack, run_fake_slack
 from tests.support import free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -21,10 +21,9 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="session")
 def fake_slack_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeSlack]:
-    log_path = tmp_path_factory.mktemp("fake-slack") / "fake-slack.log"
-    with FakeSlackProcess.start(
+    with run_fake_slack(
         free_port(),
-        log_path,
+        tmp_path_factory.mktemp("fake-slack"),
         signing_secret=f"test-signing-secret-{secrets.token_hex(8)}",
         bot_token=f"xoxb-test-{secrets.token_hex(8)}",
         users=REPO_ROOT / "incident" / "people.yml",

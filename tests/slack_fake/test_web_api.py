@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 from slack_sdk import WebClient
@@ -127,8 +129,7 @@ def test_chat_update_edits_in_place_keeping_blocks_and_metadata_not_given(client
 @pytest.mark.filterwarnings("ignore:The top-level `text` argument is missing")
 def test_post_message_refuses_what_slack_refuses(client: WebClient) -> None:
     channel = client.conversations_create(name="inc-refuse")["channel"]["id"]
-    errors = {}
-    for label, kwargs in {
+    cases: dict[str, dict[str, Any]] = {
         "no content": {},
         "long section": {
             "text": "x",
@@ -146,7 +147,9 @@ def test_post_message_refuses_what_slack_refuses(client: WebClient) -> None:
             ],
         },
         "bad metadata": {"text": "x", "metadata": {"event_type": "obs"}},
-    }.items():
+    }
+    errors = {}
+    for label, kwargs in cases.items():
         with pytest.raises(SlackApiError) as refused:
             client.chat_postMessage(channel=channel, **kwargs)
         errors[label] = refused.value.response["error"]
@@ -221,7 +224,7 @@ def test_unknown_method_is_a_404_naming_it(fake_slack: FakeSlack) -> None:
 
 def test_html_view_shows_cards_escaped(client: WebClient, fake_slack: FakeSlack) -> None:
     channel = client.conversations_create(name="inc-html")["channel"]["id"]
-    blocks = [
+    blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": "<script>alert(1)</script>"}},
         {
             "type": "section",
