@@ -21,6 +21,7 @@ from observability.site import (
     runbook_page,
     stylesheet,
 )
+from observability.site.templates import local_time_script
 from observability.web.page_headers import PUBLIC_PAGE_HEADERS, SECURITY_HEADERS
 
 router = APIRouter(prefix="/runbooks", tags=["runbook site"])
@@ -71,6 +72,14 @@ def runbook_index(request: Request) -> HTMLResponse:
 def runbook_stylesheet() -> Response:
     """The site's stylesheet."""
     return Response(stylesheet(), media_type="text/css", headers=PUBLIC_PAGE_HEADERS)
+
+
+@router.get(
+    "/static/local-time.js", response_class=Response, responses={200: {"content": {"text/javascript": {}}}}
+)
+def runbook_script() -> Response:
+    """The site's one script: times also in the viewer's time zone."""
+    return Response(local_time_script(), media_type="text/javascript", headers=PUBLIC_PAGE_HEADERS)
 
 
 @router.get(
