@@ -23,6 +23,13 @@ class Links:
     oncall: str = ""  # the on-call page ("" where there is none)
     script: str = ""  # local-time.js ("" in the static export, which shows no live times)
     search: str = ""  # the runbook search ("" in the static export: it runs on the service)
+    live_runbooks: str = ""  # the export's pointer to the service's runbook pages, which show what fires
+
+    def incident(self, incident_id: int) -> str:
+        return f"{self.incidents}{incident_id}"
+
+    def review(self, incident_id: int) -> str:
+        return f"{self.incidents}{incident_id}/review"
 
     @property
     def runbooks_table(self) -> str:
@@ -79,5 +86,9 @@ def exported(public_url: str) -> Links:
         return EXPORTED
     base = public_url.rstrip("/")
     return replace(
-        EXPORTED, incidents=f"{base}/incidents/", oncall=f"{base}/oncall/", search=f"{base}/runbooks/search"
+        EXPORTED,
+        incidents=f"{base}/incidents/",
+        oncall=f"{base}/oncall/",
+        search=f"{base}/runbooks/search",
+        live_runbooks=f"{base}/runbooks/",
     )
