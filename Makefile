@@ -8,8 +8,8 @@ STAMP := $(VENV)/.installed-stamp
 OBS := $(PY) -m observability.cli
 HOST ?= 127.0.0.1
 PORT ?= 8080
-DEBIAN_TOOLS := prometheus prometheus-alertmanager prometheus-node-exporter prometheus-postgres-exporter
-TOOL_BINARIES := prometheus promtool prometheus-alertmanager amtool prometheus-node-exporter prometheus-postgres-exporter
+DEBIAN_TOOLS := prometheus prometheus-alertmanager prometheus-node-exporter prometheus-postgres-exporter chromium
+TOOL_BINARIES := prometheus promtool prometheus-alertmanager amtool prometheus-node-exporter prometheus-postgres-exporter chromium
 
 .PHONY: run test dashboards alerts generate check lint bench demo tools venv clean runbooks-site
 
