@@ -16,7 +16,7 @@ from observability.escalation.matrix import Matrix
 from observability.site.links import ONCALL_PAGES
 from observability.site.oncall_page import oncall_page
 from observability.site.templates import render
-from observability.web.app import now_of
+from observability.web.clock import Now
 from observability.web.page_auth import PageViewer
 from observability.web.page_headers import PRIVATE_PAGE_HEADERS
 
@@ -52,6 +52,7 @@ def parse_instant(text: str) -> datetime:
 def oncall(
     request: Request,
     caller: PageViewer,
+    now: Now,
     at: Annotated[str, Query(max_length=64, description="ISO 8601 instant (UTC if no offset)")] = "",
     severity: Annotated[Severity, Query(description="the severity whose policies to simulate")] = "critical",
 ) -> HTMLResponse:
@@ -66,7 +67,7 @@ def oncall(
             headers={**PRIVATE_PAGE_HEADERS, "WWW-Authenticate": "Bearer"},
         )
     try:
-        moment = parse_instant(at) if at.strip() else now_of(request.app)
+        moment = parse_instant(at) if at.strip() else now
     except ValueError as exc:
         page = render("problem.html", links=ONCALL_PAGES, title="Not a time", message=str(exc))
         return HTMLResponse(
