@@ -55,11 +55,12 @@ def runbook_page(
     *,
     live: RunbookLive | None = None,
     body: Markup | None = None,
+    next_path: str = "",
 ) -> str:
     """One runbook: its front matter as a header block, what fires now, any problems, then its body.
 
     `live` is what the service shows a signed-in viewer; without it a served page offers to sign in
-    and an exported page points at the live service. `body` is a cached
+    (and come back to `next_path`) and an exported page points at the live service. `body` is a cached
     `runbook_body`. KeyError if `slug` is unknown.
     """
     runbook = content.runbooks[slug]
@@ -72,6 +73,7 @@ def runbook_page(
         toc=[(title, anchor_id(title)) for title in runbook.sections],
         body=body if body is not None else runbook_body(content, slug, links),
         live=live,
+        next_path=next_path,
     )
 
 

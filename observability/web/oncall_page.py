@@ -59,7 +59,11 @@ def oncall(
     """Every rotation now and next (with overrides), and each service's policy simulated from now."""
     if caller.principal is None:
         page = render(
-            "signin_needed.html", links=ONCALL_PAGES, what="the on-call page", refusal=caller.refusal
+            "signin_needed.html",
+            links=ONCALL_PAGES,
+            what="the on-call page",
+            refusal=caller.refusal,
+            next_path=f"{request.scope.get('root_path', '')}{router.prefix}/",
         )
         return HTMLResponse(
             page,

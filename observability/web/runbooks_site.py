@@ -58,7 +58,7 @@ class RunbookSite:
             self._index = index_page(self.content, RUNBOOK_PAGES)
         return self._index
 
-    def page(self, slug: str, live: RunbookLive | None = None) -> str | None:
+    def page(self, slug: str, live: RunbookLive | None = None, *, next_path: str = "") -> str | None:
         """The HTML of runbook `slug` (with `live`, else offering to sign in), or None when unknown."""
         if slug not in self.content.runbooks:
             return None
@@ -67,7 +67,9 @@ class RunbookSite:
         if live is not None:
             return runbook_page(self.content, slug, RUNBOOK_PAGES, live=live, body=self._bodies[slug])
         if slug not in self._pages:
-            self._pages[slug] = runbook_page(self.content, slug, RUNBOOK_PAGES, body=self._bodies[slug])
+            self._pages[slug] = runbook_page(
+                self.content, slug, RUNBOOK_PAGES, body=self._bodies[slug], next_path=next_path
+            )
         return self._pages[slug]
 
 
@@ -139,6 +141,7 @@ def runbook(slug: str, request: Request, session: DbSession, caller: PageViewer)
             headers=SECURITY_HEADERS,
         )
     if caller.principal is None:
-        return HTMLResponse(site.page(slug), headers=ANONYMOUS_PAGE_HEADERS)
+        next_path = f"{request.scope.get('root_path', '')}{router.prefix}/{slug}"
+        return HTMLResponse(site.page(slug, next_path=next_path), headers=ANONYMOUS_PAGE_HEADERS)
     live = runbook_live(session, known, request.app.state.settings.alertmanager_url)
     return HTMLResponse(site.page(slug, live), headers=PRIVATE_PAGE_HEADERS)

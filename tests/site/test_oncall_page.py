@@ -27,6 +27,7 @@ def test_the_page_needs_a_viewer_token(client: TestClient) -> None:
     response = client.get("/oncall/")
     assert response.status_code == 401
     assert "Sign in to see the on-call page" in response.text
+    assert '<a href="../incidents/login?next=/oncall/">Sign in</a>' in response.text
     assert "Slack" not in response.text
 
 

@@ -88,7 +88,10 @@ def test_an_anonymous_reader_gets_the_runbook_and_an_offer_to_sign_in_but_no_inc
     response = client.get("/runbooks/api-down")
     assert response.status_code == 200
     section = live_section(response.text)
-    assert '<a href="../incidents/login">Sign in</a> to see what is firing now' in section
+    assert (
+        '<a href="../incidents/login?next=/runbooks/api-down">Sign in</a> to see what is firing now'
+        in section
+    )
     assert "API down" not in response.text and f'data-incident="{store["firing"]}"' not in response.text
     assert response.headers["cache-control"] == "public, max-age=60"
     assert response.headers["vary"] == "Authorization, Cookie"
