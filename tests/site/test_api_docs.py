@@ -63,3 +63,19 @@ def test_an_unknown_asset_is_a_404_and_traversal_reaches_nothing(client: TestCli
     assert client.get("/docs/assets/nope.js").status_code == 404
     assert client.get("/docs/assets/../../pyproject.toml").status_code == 404
     assert client.get("/docs/assets/%2e%2e/core.py").status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/docs", "/redoc"])
+def test_the_docs_pages_policy_allows_this_origin_only_and_the_inline_start_up_by_hash(
+    client: TestClient, path: str
+) -> None:
+    import base64
+    import hashlib
+
+    response = client.get(path)
+    policy = response.headers["content-security-policy"]
+    assert "default-src 'none'" in policy and "img-src 'self' data:" in policy
+    assert "http" not in policy and "'unsafe-inline'" not in policy.split("style-src")[0]
+    for script in re.findall(r"<script>(.*?)</script>", response.text, re.S):
+        digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+        assert f"'sha256-{digest}'" in policy

@@ -69,7 +69,7 @@ def test_each_policy_shows_the_simulators_pages_for_an_incident_opened_at_that_i
 ) -> None:
     page = client.get("/oncall/", params={"at": "2026-12-25T11:00Z"}, headers=VIEWER).text
     section = page[page.index('<div class="policy" data-policy="platform-critical">') :]
-    section = section[: section.index("</table>")]
+    section = section[: section.index("</div>")]
     assert "for api, worker, dependencies" in section
     simulation = simulate(MATRIX, {"service": "api", "severity": "critical"}, CHRISTMAS)
     plan_rows = re.findall(
@@ -137,3 +137,13 @@ def test_the_page_loads_only_the_sites_own_script_and_times_read_without_it(clie
     script = client.get("/runbooks/static/local-time.js")
     assert script.status_code == 200 and script.headers["content-type"].startswith("text/javascript")
     assert "time[datetime]" in script.text
+
+
+def test_repeats_beyond_the_first_cycle_are_collapsed(client: TestClient) -> None:
+    page = client.get("/oncall/", params={"at": "2026-12-25T11:00Z"}, headers=VIEWER).text
+    section = page[page.index('<div class="policy" data-policy="platform-critical">') :]
+    section = section[: section.index("</div>")]
+    first, _, later = section.partition('<details class="more-cycles">')
+    assert first.count("cycle 1/3") == 3 and "cycle 2/3" not in first
+    assert later.count("cycle 2/3") == 3 and later.count("cycle 3/3") == 3
+    assert "6 more steps until" in later
