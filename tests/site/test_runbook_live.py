@@ -52,10 +52,12 @@ def add_episode(
         session.commit()
 
 
-@pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """One app with: a resolved API-down incident (a 1h30m episode), then a firing one, and a worker one."""
-    client = start_client(tmp_path_factory.mktemp("live"))
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, Any]:
+    """An app (SQLite, PostgreSQL) with: a resolved API-down incident (a 1h30m episode), then a firing
+    one, and a worker one."""
+    url = request.getfixturevalue("postgres_url") if request.param == "postgresql" else None
+    client = start_client(tmp_path, database_url=url)
     old = alert("fp-down-0", alertname="PlatformApiDown", starts_at=T0 - timedelta(days=1))
     old_id = post(client, notification([old], group_key='{}:{alertname="PlatformApiDown",n="0"}'))
     post(
