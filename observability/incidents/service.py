@@ -14,6 +14,7 @@ from observability import telemetry
 from observability.escalation import hooks as escalation
 from observability.incidents import lifecycle
 from observability.incidents.errors import IncidentNotFound
+from observability.reviews.wanted import want_review
 from observability.store.models import Incident, TimelineEvent
 
 
@@ -70,6 +71,7 @@ def resolve(session: Session, *, incident_id: int, actor: str, now: datetime) ->
     telemetry.record_resolved(session, severity=incident.severity, started_at=incident.opened_at, now=now)
     _append(session, incident, lifecycle.RESOLVED_EVENT, actor, f"resolved by {actor}", now)
     escalation.on_resolved(session, incident, now)
+    want_review(session, incident_id=incident.id, now=now)
     return incident
 
 

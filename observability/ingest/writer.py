@@ -36,6 +36,7 @@ from observability.ingest.writes import (
     insert_ledger,
     read_latest,
 )
+from observability.reviews.wanted import want_review
 
 INGEST_ACTOR = "alertmanager"
 # The always-firing alert that proves the alerting pipeline works; it refreshes a heartbeat row
@@ -262,6 +263,7 @@ def _after_transition(
     if resolved_now:
         telemetry.record_resolved(session, severity=incident.severity, started_at=incident.opened_at, now=now)
         escalation.on_resolved(session, incident, now)
+        want_review(session, incident_id=incident.id, now=now)
 
 
 def _result(outcome: str, row: IncidentRow | None) -> IngestResult:
