@@ -8,11 +8,10 @@ context on the app and registers the job that drafts reviews wanted on resolve.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
+from apscheduler.schedulers.base import BaseScheduler
 from fastapi import APIRouter, FastAPI, HTTPException, Path, Query, Request, status
 from fastapi.responses import Response
 from pydantic import BaseModel
@@ -23,7 +22,7 @@ from observability.incidents.errors import IncidentNotFound
 from observability.reviews.context import ReviewContext, review_context
 from observability.reviews.versions import StoredReview, get_version, list_versions, make_review, stored_pngs
 from observability.reviews.wanted import ReviewDrafter
-from observability.web.app import now_of
+from observability.web.clock import clock_of, now_of
 from observability.web.incident_schemas import Problem
 from observability.web.incidents_api import NOT_FOUND, IncidentId
 
@@ -68,35 +67,21 @@ def context_of(app: FastAPI) -> ReviewContext:
 
 
 def install(app: FastAPI) -> None:
-    """Draft wanted reviews every few seconds on the app's scheduler (its own until one exists)."""
-    drafter = ReviewDrafter(app.state.sessions, lambda: context_of(app), clock=lambda: now_of(app))
-    app.state.review_drafter = drafter
-    job: dict[str, Any] = {
-        "seconds": DRAFT_INTERVAL_SECONDS,
-        "id": "review-drafts",
-        "max_instances": 1,
-        "coalesce": True,
-    }
-    shared = getattr(app.state, "scheduler", None)
-    if shared is not None:
-        shared.add_job(lambda: _draft(drafter), "interval", **job)
-        return
-    previous = app.router.lifespan_context
+    """The drafter of reviews wanted on resolve (its job runs on the app's scheduler)."""
+    app.state.review_drafter = ReviewDrafter(app.state.sessions, lambda: context_of(app), clock=clock_of(app))
 
-    @asynccontextmanager
-    async def lifespan(running: FastAPI) -> AsyncIterator[Any]:
-        from apscheduler.schedulers.background import BackgroundScheduler
 
-        scheduler = BackgroundScheduler(timezone="UTC")
-        scheduler.add_job(lambda: _draft(drafter), "interval", **job)
-        async with previous(running) as state:
-            scheduler.start()
-            try:
-                yield state
-            finally:
-                scheduler.shutdown(wait=True)
-
-    app.router.lifespan_context = lifespan
+def schedule(app: FastAPI, scheduler: BaseScheduler) -> None:
+    """Draft wanted reviews every few seconds."""
+    drafter: ReviewDrafter = app.state.review_drafter
+    scheduler.add_job(
+        lambda: _draft(drafter),
+        "interval",
+        seconds=DRAFT_INTERVAL_SECONDS,
+        id="review-drafts",
+        max_instances=1,
+        coalesce=True,
+    )
 
 
 def _draft(drafter: ReviewDrafter) -> None:

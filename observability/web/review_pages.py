@@ -18,7 +18,7 @@ from observability.reviews.report_store import load_report_incidents, seconds_te
 from observability.site import INCIDENT_PAGES, login_page, not_found_page
 from observability.site.links import Links
 from observability.site.templates import render
-from observability.web.app import now_of
+from observability.web.clock import now_of
 from observability.web.incidents_api import IncidentId
 from observability.web.page_auth import PageViewer
 from observability.web.page_headers import PRIVATE_PAGE_HEADERS
