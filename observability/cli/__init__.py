@@ -19,6 +19,8 @@ COMMANDS = (
     "demo",
     "verify-deploy",
     "runbooks",
+    "review",
+    "report",
 )
 
 
