@@ -128,11 +128,22 @@ def test_both_replicas_use_the_one_postgres_database_with_its_password(secrets: 
         assert environment(services()[name])["OBS_DATABASE_URL_FILE"] == "/run/secrets/database_url"
 
 
-def test_the_api_tokens_secret_is_in_the_format_the_service_reads(secrets: Path) -> None:
-    from observability.config import load_settings
+def test_the_api_tokens_secret_holds_the_hash_of_the_token_the_script_printed(
+    tmp_path: Path,
+) -> None:
+    from observability.auth.tokens import hash_token, parse_configured_tokens
 
-    settings = load_settings(api_tokens=(secrets / "api_tokens").read_text().strip())
-    assert settings.api_tokens.startswith("responder:responder:")
+    folder = tmp_path / "secrets"
+    printed = subprocess.run(
+        ["sh", str(REPO_ROOT / "deploy/compose-secrets.sh"), str(folder)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    token = printed.strip().rsplit(" ", 1)[-1]
+    (configured,) = parse_configured_tokens((folder / "api_tokens").read_text().strip())
+    assert (configured.name, configured.role.value) == ("responder", "responder")
+    assert configured.token_hash == hash_token(token) and token not in (folder / "api_tokens").read_text()
 
 
 def test_alertmanager_peers_form_one_cluster() -> None:
