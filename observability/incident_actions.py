@@ -22,6 +22,7 @@ from observability.escalation.matrix import Matrix
 from observability.escalation.plan import escalation_plan
 from observability.incidents import lifecycle
 from observability.incidents.errors import IncidentNotFound, InvalidTransition
+from observability.reviews.wanted import want_review
 from observability.store.episode_writes import latest_episode
 from observability.store.models import Incident, TimelineEvent
 
@@ -100,6 +101,7 @@ def resolve(session: Session, *, incident_id: int, actor: str, now: datetime) ->
         )
     _append(session, incident, lifecycle.RESOLVED_EVENT, actor, f"resolved by {actor}", now)
     escalation.on_resolved(session, incident, now)
+    want_review(session, incident_id=incident.id, now=now)
     return incident
 
 
