@@ -11,6 +11,7 @@ from pathlib import Path
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from observability.ascode.links import Links, load_links
 from observability.paths import repo_root
 
 SECRET_FIELDS = ("webhook_token", "slack_bot_token", "slack_signing_secret", "api_tokens")
@@ -18,6 +19,11 @@ SECRET_FIELDS = ("webhook_token", "slack_bot_token", "slack_signing_secret", "ap
 
 def default_database_url() -> str:
     return f"sqlite:///{repo_root() / 'var' / 'obs.db'}"
+
+
+def committed_links() -> Links:
+    """The organisation's URLs committed in the repository's pyproject.toml `[tool.obs]`."""
+    return load_links(repo_root())
 
 
 class Settings(BaseSettings):
@@ -28,8 +34,14 @@ class Settings(BaseSettings):
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
     slack_api_url: str | None = Field(None, description="Slack Web API base URL (a fake in tests)")
-    public_url: str = Field("http://127.0.0.1:8080", description="where people reach this service")
-    grafana_url: str = Field("http://127.0.0.1:3000", description="Grafana base URL for dashboard links")
+    public_url: str = Field(
+        default_factory=lambda: committed_links().public_url,
+        description="where people reach this service (default: pyproject.toml [tool.obs] public_url)",
+    )
+    grafana_url: str = Field(
+        default_factory=lambda: committed_links().grafana_url,
+        description="Grafana base URL for dashboard links (default: pyproject.toml [tool.obs] grafana_url)",
+    )
     prometheus_url: str | None = None
     alertmanager_url: str | None = Field(None, description="to fetch truncated alerts")
     webhook_allow_unauthenticated: bool = Field(
@@ -102,9 +114,15 @@ def load_settings(**overrides: object) -> Settings:
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
-        first = exc.errors()[0]
-        message = str(first["msg"]).removeprefix("Value error, ")
-        if not first["loc"]:
-            raise SettingsError(f"invalid setting: {message}") from None
-        name = "OBS_" + "_".join(str(part) for part in first["loc"]).upper()
-        raise SettingsError(f"invalid setting {name}: {message}") from None
+        raise _one_line(exc) from None
+    except ValueError as exc:  # a default read from pyproject.toml [tool.obs]
+        raise SettingsError(f"invalid setting: {exc}") from None
+
+
+def _one_line(exc: ValidationError) -> SettingsError:
+    first = exc.errors()[0]
+    message = str(first["msg"]).removeprefix("Value error, ")
+    if not first["loc"]:
+        return SettingsError(f"invalid setting: {message}")
+    name = "OBS_" + "_".join(str(part) for part in first["loc"]).upper()
+    return SettingsError(f"invalid setting {name}: {message}")

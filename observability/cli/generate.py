@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -15,7 +16,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "generate",
         help="generate dashboards and alert rules from the catalog",
         description="Render Grafana dashboards (grafanalib) and Prometheus rule files from the catalog "
-        "and write them under dashboards/generated/ and alerts/generated/.",
+        "and write them under dashboards/generated/ and alerts/generated/. Links in the rules point "
+        "where pyproject.toml [tool.obs] says (runbook_base_url, grafana_url, public_url); "
+        "OBS_RUNBOOK_BASE_URL and OBS_GRAFANA_URL override them for one generation.",
     )
     parser.add_argument("what", nargs="?", choices=("dashboards", "alerts", "all"), default="all")
     parser.add_argument(
@@ -41,6 +44,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _generate(args: argparse.Namespace) -> int:
     from observability.ascode import output
+    from observability.ascode.links import load_links
 
     started = time.perf_counter()
     root = repo_root()
@@ -53,7 +57,8 @@ def _generate(args: argparse.Namespace) -> int:
     if args.what in ("alerts", "all"):
         from observability.ascode.rules import render_rules
 
-        written += output.write(render_rules(root, profile=args.profile), target)
+        links = load_links(root, os.environ)
+        written += output.write(render_rules(root, profile=args.profile, links=links), target)
     for path in written:
         print(f"wrote {path}")
     print(f"generated {args.what} in {time.perf_counter() - started:.2f}s ({len(written)} files changed)")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
+from urllib.parse import urlparse
 
 from observability.catalog import names
 from observability.incidents.payload import AlertmanagerAlert, AlertmanagerNotification
@@ -22,6 +23,7 @@ class RunbookLink:
 
     url: str
     dashboard_urls: tuple[str, ...] = ()
+    slug: str = ""
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,8 @@ def alert_facts(alert: AlertmanagerAlert, runbooks: Mapping[str, RunbookLink]) -
     """Facts of one alert; the runbook falls back to the catalog's runbook for its alert name."""
     alertname = alert.labels.get(ALERTNAME, "")
     fallback = runbooks.get(alertname)
-    runbook_url = alert.annotations.get(RUNBOOK_URL, "") or (fallback.url if fallback else "")
+    # A runbook_url nobody can follow (javascript:, a bare path) is no runbook: use the catalog's.
+    runbook_url = web_link(alert.annotations.get(RUNBOOK_URL, "")) or (fallback.url if fallback else "")
     dashboard_url = alert.annotations.get(DASHBOARD_URL, "")
     if not dashboard_url and fallback and fallback.dashboard_urls:
         dashboard_url = fallback.dashboard_urls[0]
@@ -52,6 +55,27 @@ def alert_facts(alert: AlertmanagerAlert, runbooks: Mapping[str, RunbookLink]) -
         dashboard_url=dashboard_url,
         generator_url=alert.generatorURL,
     )
+
+
+def web_link(url: str) -> str:
+    """`url` if it is an absolute http(s) URL, else ""."""
+    parsed = urlparse(url.strip())
+    return url if parsed.scheme in ("http", "https") and parsed.netloc else ""
+
+
+def runbook_slug(
+    runbook_url: str, alertname: str, runbooks: Mapping[str, RunbookLink], slugs: Collection[str]
+) -> str:
+    """The slug of this service's own runbook for an alert ("" if it has none).
+
+    The runbook its `runbook_url` names by its last path segment (whatever host it points to),
+    else the one whose front matter lists the alert name.
+    """
+    segment = urlparse(runbook_url).path.rstrip("/").rsplit("/", 1)[-1].removesuffix(".html")
+    if segment.removesuffix(".md") in slugs:
+        return segment.removesuffix(".md")
+    fallback = runbooks.get(alertname)
+    return fallback.slug if fallback and fallback.slug in slugs else ""
 
 
 def highest_severity(severities: Iterable[str]) -> str:

@@ -3,22 +3,28 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
+
+from observability.ascode.links import DEFAULT_GRAFANA_URL, DEFAULT_PUBLIC_URL, Links
 
 from .durations import DURATION_PATTERN, format_duration, parse_duration
 
 # A range selector `[5m]` or the range of a subquery `[1h:` in PromQL.
 _RANGE = re.compile(r"\[(" + DURATION_PATTERN + r")(?=[\]:])")
+DEFAULT_RUNBOOK_BASE_URL = f"{DEFAULT_PUBLIC_URL}/runbooks"
 
 
 @dataclass(frozen=True)
 class Profile:
-    """How rules are rendered: link bases, and a factor applied to every range and `for`."""
+    """How rules are rendered: link bases, and a factor applied to every range and `for`.
+
+    The link bases are the organisation's (`observability.ascode.links`); `render_rules` fills them.
+    """
 
     name: str
-    runbook_base_url: str = "http://127.0.0.1:8080/runbooks"
-    grafana_base_url: str = "http://127.0.0.1:3000"
+    runbook_base_url: str = DEFAULT_RUNBOOK_BASE_URL
+    grafana_base_url: str = DEFAULT_GRAFANA_URL
     time_scale: Fraction = Fraction(1)
     min_range_seconds: int = 1  # a rate() needs at least two scrapes inside its range
     min_for_seconds: int = 0
@@ -28,6 +34,10 @@ class Profile:
 
     def dashboard_url(self, uid: str) -> str:
         return f"{self.grafana_base_url.rstrip('/')}/d/{uid}"
+
+    def linking_to(self, links: Links) -> Profile:
+        """This profile with the link bases of `links`."""
+        return replace(self, runbook_base_url=links.runbook_base_url, grafana_base_url=links.grafana_url)
 
     def range(self, duration: str) -> str:
         """A range selector's duration under this profile."""

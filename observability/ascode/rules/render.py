@@ -7,6 +7,7 @@ from typing import Any
 
 import yaml
 
+from observability.ascode.links import Links, load_links
 from observability.catalog import names
 
 from .burnrate import slo_groups
@@ -19,9 +20,12 @@ SLO_FILE_STEM = "slo"
 SLO_SOURCE = "the SLOs in observability/catalog (observability/ascode/rules/burnrate.py)"
 
 
-def render_rules(root: Path, profile: str = "production") -> dict[Path, str]:
-    """Every generated rule file, by path relative to `root`, for the named profile."""
-    chosen = profile_named(profile)
+def render_rules(root: Path, profile: str = "production", links: Links | None = None) -> dict[Path, str]:
+    """Every generated rule file, by path relative to `root`, for the named profile.
+
+    Links point where `links` says, by default where `root`'s committed `[tool.obs]` says.
+    """
+    chosen = profile_named(profile).linking_to(links or load_links(root))
     files: dict[Path, str] = {}
     for group in load_alert_groups(root):
         source = f"{ALERTS_DIR / group.name}.py"
