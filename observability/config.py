@@ -14,6 +14,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from observability.ascode.links import Links, load_links
 from observability.paths import repo_root
 
+WEBHOOK_TOKEN_MIN_CHARS = 16
 SECRET_FIELDS = ("webhook_token", "slack_bot_token", "slack_signing_secret", "api_tokens")
 
 
@@ -72,6 +73,20 @@ class Settings(BaseSettings):
         description="open 'Alerting pipeline down' when no Watchdog alert arrived for this long "
         "(armed once the first Watchdog is seen; 0 disables)",
     )
+
+    @field_validator("webhook_token")
+    @classmethod
+    def _check_webhook_token(cls, value: SecretStr | None) -> SecretStr | None:
+        # An empty or short token refuses every webhook, or is guessed; `make run` generates one.
+        if value is not None and len(value.get_secret_value()) < WEBHOOK_TOKEN_MIN_CHARS:
+            length = len(value.get_secret_value())
+            raise ValueError(
+                f"{'empty' if not length else f'{length} characters'}; use at least "
+                f"{WEBHOOK_TOKEN_MIN_CHARS} characters "
+                "(e.g. python3 -c 'import secrets; print(secrets.token_urlsafe(32))'), "
+                "or leave it unset with OBS_WEBHOOK_ALLOW_UNAUTHENTICATED=1 for a local trial"
+            )
+        return value
 
     @field_validator("api_tokens")
     @classmethod

@@ -84,7 +84,7 @@ def highest_severity(severities: Iterable[str]) -> str:
 
 
 def incident_title(notification: AlertmanagerNotification) -> str:
-    """The common summary, else the first alert's summary, else the alert name, else the group."""
+    """The common summary, else the first alert's summary, else the alert names, else the labels."""
     if summary := notification.commonAnnotations.get(SUMMARY):
         return summary
     firing = [alert for alert in notification.alerts if alert.status == "firing"] or notification.alerts
@@ -95,7 +95,12 @@ def incident_title(notification: AlertmanagerNotification) -> str:
     if alertname:
         return alertname
     names_seen = sorted({alert.labels.get(ALERTNAME, "") for alert in firing} - {""})
-    return ", ".join(names_seen) or notification.groupKey
+    if names_seen:
+        return ", ".join(names_seen)
+    # Never the bare group key (Alertmanager's can be "0" or a hash): say what the alerts share.
+    labels = notification.groupLabels or notification.commonLabels or firing[0].labels
+    shown = ", ".join(f'{name}="{value}"' for name, value in sorted(labels.items()))
+    return f"Alerts with {shown}" if shown else f"Alert group {notification.groupKey}"
 
 
 def incident_service(notification: AlertmanagerNotification) -> str:

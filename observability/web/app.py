@@ -16,6 +16,8 @@ from observability.store.engine import make_engine, session_factory
 # Modules under observability.web (or anywhere) that make up the app, in order. Each defines a
 # `router` (an APIRouter) and/or `install(app)` (middleware, state); parts append themselves here.
 ROUTERS = (
+    "observability.web.request_limits",
+    "observability.web.errors",
     "observability.web.webhook",
     "observability.web.ops",
     "observability.web.incidents_api",

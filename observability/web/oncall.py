@@ -17,7 +17,7 @@ from observability.escalation import hooks
 from observability.escalation.engine import EscalationEngine, EscalationScheduler
 from observability.escalation.loading import load_matrix
 from observability.escalation.matrix import Matrix
-from observability.escalation.oncall import roster
+from observability.escalation.oncall import InstantOutOfRange, roster
 from observability.web.app import now_of
 
 router = APIRouter(prefix="/api/v1", tags=["on-call"])
@@ -83,6 +83,10 @@ def oncall(
         )
     moment = at or now_of(request.app)
     matrix: Matrix = request.app.state.matrix
+    try:
+        entries = roster(matrix, moment)
+    except InstantOutOfRange as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"at: {exc}") from None
     shifts = [
         ShiftOut(
             rotation=entry.rotation.id,
@@ -94,6 +98,6 @@ def oncall(
             override=entry.shift.override,
             next=_person(matrix, entry.next_person),
         )
-        for entry in roster(matrix, moment)
+        for entry in entries
     ]
     return OnCallOut(at=moment, rotations=shifts)
