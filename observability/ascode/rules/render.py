@@ -61,7 +61,7 @@ def rule_document(rule: Rule, profile: Profile) -> dict[str, Any]:
             document["labels"] = dict(sorted(rule.labels.items()))
         return document
     document = {"alert": rule.name, "expr": profile.expr(rule.expr)}
-    wait = profile.for_duration(rule.for_)
+    wait = profile.for_duration(rule.for_, waits_for_discovery=rule.waits_for_discovery)
     if wait != "0s":
         document["for"] = wait
     labels = {names.SEVERITY: rule.severity, names.SERVICE: rule.service.name, names.TEAM: rule.service.team}
