@@ -45,7 +45,7 @@ class StackOptions:
     run_dir: Path
     postgres_url: str = DEFAULT_POSTGRES_URL  # any database on the server; used to create `database`
     database: str = "obs_demo"
-    drop_database: bool = False  # tests: drop it when the stack stops
+    drop_database: bool = False  # drop it when the stack stops (obs demo does unless --keep-database)
     ports: dict[str, int] = field(default_factory=dict)
     traffic_rate: float = 10.0
     traffic_duration: float = 3600.0
@@ -80,7 +80,7 @@ class Stack:
         self.api_token: str | None = None  # responder token for the incident API, when it runs
         server = make_url(options.postgres_url)
         self.database_url: URL = server.set(database=options.database)
-        self._database_created = False
+        self._database_in_use = False
 
     def __enter__(self) -> Stack:
         try:
@@ -196,9 +196,10 @@ class Stack:
     def stop(self) -> None:
         stop_all(list(reversed(self.components.values())))
         self.components.clear()
-        if self.options.drop_database and self._database_created:
+        # Dropped whether this run created it or found it left over: it is the demo's own.
+        if self.options.drop_database and self._database_in_use:
             drop_database(self.options.postgres_url, self.options.database)
-            self._database_created = False
+            self._database_in_use = False
 
     def write_state(self) -> Path:
         """state.json: what `obs demo fault` and `obs demo heal` need to find the running stack."""
@@ -246,9 +247,10 @@ class Stack:
 
     def _create_database(self) -> None:
         try:
-            self._database_created = ensure_database(self.options.postgres_url, self.options.database)
+            ensure_database(self.options.postgres_url, self.options.database)
         except DatabaseError as exc:
             raise StackError(str(exc)) from exc
+        self._database_in_use = True
         engine = create_engine(self.database_url)
         try:
             self.embedding_storage = create_schema(engine)
