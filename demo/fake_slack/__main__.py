@@ -1,4 +1,4 @@
-"""`python -m demo.fake_slack --port P [--signing-secret S] [--events-url URL] [--users FILE]`."""
+"""`python -m demo.fake_slack --port P`: the fake Slack Web API (see `--help`)."""
 
 from __future__ import annotations
 
@@ -34,19 +34,25 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--events-url", help="the app's /slack/events, for commands and actions")
     parser.add_argument("--bot-token", help="the only bot token accepted (default: any xoxb- token)")
     parser.add_argument("--users", type=Path, help="people.yml or a list of {id, name, email}")
+    parser.add_argument(
+        "--channel", action="append", default=[], help="a channel that exists from the start (repeatable)"
+    )
     parser.add_argument("--rate-limit", type=int, default=1, help="messages per channel per window")
     parser.add_argument("--rate-window", type=float, default=1.0, help="the window, in seconds")
     args = parser.parse_args(argv)
     users = load_users(args.users) if args.users else {}
 
     def new_workspace() -> Workspace:
-        return Workspace(
+        workspace = Workspace(
             bot_token=args.bot_token,
             signing_secret=args.signing_secret,
             events_url=args.events_url,
             users=dict(users),
             rate=RateWindow(args.rate_limit, args.rate_window),
         )
+        for name in args.channel:
+            workspace.add_channel(name.removeprefix("#"))
+        return workspace
 
     print(json.dumps({"fake_slack": f"http://{args.host}:{args.port}/"}), flush=True)
     uvicorn.run(create_app(new_workspace), host=args.host, port=args.port, log_level="warning")

@@ -27,7 +27,7 @@ def post(
     mac = hmac.new((secret or pager.secret).encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
     signed = {"X-Obs-Timestamp": timestamp, "X-Obs-Signature": f"sha256={mac.hexdigest()}"}
     if delivery_id is not None:
-        signed["X-Obs-Delivery-Id"] = delivery_id
+        signed["X-Obs-Delivery"] = delivery_id
     return httpx.post(
         pager.webhook_url("page"),
         content=body,
