@@ -47,6 +47,7 @@ def main(argv: list[str] | None = None) -> None:
             bot_token=args.bot_token,
             signing_secret=args.signing_secret,
             events_url=args.events_url,
+            public_url=f"http://{args.host}:{args.port}/",
             users=dict(users),
             rate=RateWindow(args.rate_limit, args.rate_window),
         )

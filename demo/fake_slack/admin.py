@@ -194,8 +194,10 @@ async def send(request: Request) -> Any:
         body = interactions.action_body(ws, spec, response_urls.issue(ws, request, spec), trigger_id)
     elif kind == "view_submission":
         body = interactions.view_submission_body(ws, spec, trigger_id)
+    elif kind == "event":
+        body = interactions.event_body(ws, spec)
     else:
-        raise AdminError(f"unknown kind {kind!r}: command, action, view_submission or replay")
+        raise AdminError(f"unknown kind {kind!r}: command, action, view_submission, event or replay")
     result = await interactions.deliver(ws, kind, body, spec)
     return result | {"trigger_id": trigger_id}
 

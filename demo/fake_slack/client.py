@@ -153,6 +153,10 @@ class FakeSlack:
         spec = {"values": values, "user_id": user_id, "view_id": view_id}
         return self._post("send/view_submission", spec | options)
 
+    def send_event(self, event: dict[str, Any] | None = None, **options: Any) -> dict[str, Any]:
+        """An Events API event_callback around `event` (JSON); `url_verification=True`: the challenge."""
+        return self._post("send/event", {"event": event} | options)
+
     def replay(
         self, delivery: int, *, retry_num: int = 1, retry_reason: str = "http_timeout", **options: Any
     ) -> dict[str, Any]:

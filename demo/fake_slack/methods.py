@@ -245,6 +245,27 @@ def users_lookup_by_email(ws: Workspace, args: Args) -> dict[str, Any]:
     raise SlackError("users_not_found")
 
 
+def users_info(ws: Workspace, args: Args) -> dict[str, Any]:
+    return {"user": ws.user(args.text("user") or "").as_slack()}
+
+
+def conversations_info(ws: Workspace, args: Args) -> dict[str, Any]:
+    return {"channel": ws.channel(args.text("channel")).as_slack()}
+
+
+def conversations_join(ws: Workspace, args: Args) -> dict[str, Any]:
+    channel = ws.channel(args.text("channel"))
+    channel.members.add(BOT_USER_ID)
+    return {"channel": channel.as_slack()}
+
+
+def chat_get_permalink(ws: Workspace, args: Args) -> dict[str, Any]:
+    """A link to the message on the fake's HTML view (Slack's would be on <team>.slack.com)."""
+    channel = ws.channel(args.text("channel"))
+    message = ws.message(channel.id, args.text("message_ts"))
+    return {"channel": channel.id, "permalink": f"{ws.public_url}?channel={channel.id}#m{message.ts}"}
+
+
 def views_open(ws: Workspace, args: Args) -> dict[str, Any]:
     """Opens a modal for a trigger_id the fake issued within the last 3 s; each trigger works once."""
     trigger_id = args.text("trigger_id") or ""
@@ -307,6 +328,10 @@ METHODS: dict[str, Callable[[Workspace, Args], dict[str, Any]]] = {
     "chat.update": chat_update,
     "chat.postEphemeral": chat_post_ephemeral,
     "users.lookupByEmail": users_lookup_by_email,
+    "users.info": users_info,
+    "conversations.info": conversations_info,
+    "conversations.join": conversations_join,
+    "chat.getPermalink": chat_get_permalink,
     "views.open": views_open,
 }
 assert METHODS.keys() >= RATE_LIMITED_METHODS

@@ -127,6 +127,7 @@ class Workspace:
     bot_token: str | None = None  # None: any xoxb- token is accepted
     signing_secret: str = "fake-signing-secret"
     events_url: str | None = None
+    public_url: str = "http://127.0.0.1/"  # where the fake's HTML view is, for permalinks
     rate: RateWindow = field(default_factory=RateWindow)
     faults: Faults = field(default_factory=Faults)
     users: dict[str, User] = field(default_factory=dict)

@@ -242,3 +242,13 @@ def test_html_view_shows_cards_escaped(client: WebClient, fake_slack: FakeSlack)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>" not in page
     assert '<a href="https://runbooks.example/db">runbook</a>' in page and "<b>SEV1</b>" in page
     assert "Acknowledge</button>" in page
+
+
+def test_info_and_permalink_calls(client: WebClient, fake_slack: FakeSlack) -> None:
+    channel = client.conversations_create(name="inc-info")["channel"]["id"]
+    ts = client.chat_postMessage(channel=channel, text="card")["ts"]
+    assert client.conversations_info(channel=channel)["channel"]["name"] == "inc-info"
+    assert client.users_info(user=ANNA)["user"]["profile"]["email"] == "anna.schmidt@example.com"
+    permalink = client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"]
+    assert permalink == f"{fake_slack.url}?channel={channel}#m{ts}"
+    assert httpx.get(permalink).status_code == 200
