@@ -192,9 +192,11 @@ class Workspace:
         return channel
 
     def add_message(self, message: Message) -> Message:
+        """Stores a message (a reply under its parent, which must exist in the channel)."""
+        parent = self.message(message.channel, message.thread_ts) if message.thread_ts is not None else None
         self.messages[message.channel].append(message)
-        if message.thread_ts is not None:
-            self.message(message.channel, message.thread_ts).replies.append(message.ts)
+        if parent is not None:
+            parent.replies.append(message.ts)
         return message
 
     def issue_trigger(self) -> str:

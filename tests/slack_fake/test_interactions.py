@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs
 
+import httpx
 import pytest
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncApp
@@ -285,3 +286,34 @@ def test_slack_bolt_answers_the_url_verification_challenge_and_takes_an_event(
     card, reply = fake_slack.messages(channel)
     assert (card["ts"], card["reply_count"]) == (ts, 1)
     assert (reply["text"], reply["thread_ts"]) == ("on it", ts)
+
+
+def test_a_response_url_posts_in_channel_replaces_then_deletes_and_takes_five_posts(
+    fake_slack: FakeSlack, receiver: Receiver
+) -> None:
+    fake_slack.freeze_clock()
+    client = fake_slack.web_client()
+    channel = client.conversations_create(name="inc-respond")["channel"]["id"]
+    ts = client.chat_postMessage(channel=channel, text="card", blocks=CARD)["ts"]
+    fake_slack.send_action("incident_ack", user_id=ANNA, channel_id=channel, message_ts=ts)
+    payload = json.loads(parse_qs(receiver.received[0]["body"])["payload"][0])
+    assert payload["actions"][0] | {"action_ts": None} == {
+        "type": "button",
+        "action_id": "incident_ack",
+        "block_id": "incident-actions",
+        "value": "42",
+        "text": {"type": "plain_text", "text": "Acknowledge"},
+        "action_ts": None,
+    }
+    assert payload["container"]["message_ts"] == ts and payload["message"]["blocks"] == CARD
+    url = payload["response_url"]
+
+    assert httpx.post(url, json={"response_type": "in_channel", "text": "acked"}).text == "ok"
+    assert [m["text"] for m in fake_slack.messages(channel)] == ["card", "acked"]
+    httpx.post(url, json={"replace_original": True, "text": "card (acknowledged)"})
+    assert [m["text"] for m in fake_slack.messages(channel)] == ["card (acknowledged)", "acked"]
+    httpx.post(url, json={"delete_original": True})
+    assert [m["text"] for m in fake_slack.messages(channel)] == ["acked"]
+    fourth_to_sixth = [httpx.post(url, json={"text": "n"}).status_code for _ in range(3)]
+    assert fourth_to_sixth == [200, 200, 404]
+    assert [e["text"] for e in fake_slack.ephemerals()] == ["n", "n"]
