@@ -72,7 +72,12 @@ async def messages(request: Request) -> Any:
     ref = request.query_params.get("channel")
     channel_ids = [ws.channel(ref).id] if ref else list(ws.messages)
     return [
-        {"channel": m.channel, **m.as_slack(include_metadata=True)}
+        {
+            "channel": m.channel,
+            **m.as_slack(include_metadata=True),
+            "posted_at": m.posted_at,
+            "updated_at": m.updated_at,
+        }
         for channel_id in channel_ids
         for m in ws.messages[channel_id]
     ]

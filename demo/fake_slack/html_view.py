@@ -23,6 +23,7 @@ nav a.here{font-weight:bold}main{padding:1em 2em;flex:1;max-width:60em}
 .header{font-size:18px;font-weight:bold}.context{color:#666;font-size:12px}
 button{margin-right:.4em;border:1px solid #bbb;background:#fff;border-radius:4px;padding:.2em .8em}
 button.primary{background:#007a5a;color:#fff}button.danger{background:#e01e5a;color:#fff}
+.ephemeral{background:#f8f8f8;font-style:italic}
 .thread{margin-left:2em;border-left:3px solid #ddd;padding-left:1em}.meta{color:#999;font-size:11px}
 """
 
@@ -118,6 +119,12 @@ def render_page(ws: Workspace, channel_id: str | None) -> str:
         top = [m for m in ws.messages[channel.id] if m.thread_ts is None]
         content = f"<h2># {escape(channel.name)}</h2><p>{escape(channel.topic)}</p>"
         content += "".join(render_message(ws, m) for m in top) or "<p>No messages yet.</p>"
+        content += "".join(
+            f'<div class="msg ephemeral"><div class="ts">only visible to {escape(str(e["user"]))}</div>'
+            f"{mrkdwn(str(e.get('text') or ''))}</div>"
+            for e in ws.ephemerals
+            if e["channel"] == channel.id
+        )
     else:
         content = "<h2>Fake Slack</h2><p>Pick a channel. The page refreshes every 3 s.</p>"
     return (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -216,6 +217,7 @@ def chat_update(ws: Workspace, args: Args) -> dict[str, Any]:
     if metadata is not None:
         message.metadata = metadata
     message.edited_ts = ws.next_ts()
+    message.updated_at = time.time()
     return {
         "channel": channel.id,
         "ts": message.ts,

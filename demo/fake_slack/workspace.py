@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -91,6 +92,9 @@ class Message:
     user: str = BOT_USER_ID
     edited_ts: str | None = None
     replies: list[str] = field(default_factory=list)  # ts of thread replies, oldest first
+    # wall-clock seconds when stored and last edited, for latency measurements (admin API only)
+    posted_at: float = field(default_factory=time.time)
+    updated_at: float | None = None
 
     def as_slack(self, *, include_metadata: bool) -> dict[str, Any]:
         message: dict[str, Any] = {

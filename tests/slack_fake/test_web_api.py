@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import httpx
@@ -252,3 +253,24 @@ def test_info_and_permalink_calls(client: WebClient, fake_slack: FakeSlack) -> N
     permalink = client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"]
     assert permalink == f"{fake_slack.url}?channel={channel}#m{ts}"
     assert httpx.get(permalink).status_code == 200
+
+
+def test_admin_messages_carry_wall_clock_accept_and_edit_times(
+    client: WebClient, fake_slack: FakeSlack
+) -> None:
+    fake_slack.advance_clock(3600)  # the fake's clock is an hour ahead: these stay wall-clock
+    channel = client.conversations_create(name="inc-latency")["channel"]["id"]
+    before = time.time()
+    ts = client.chat_postMessage(channel=channel, text="card")["ts"]
+    posted = time.time()
+    client.chat_update(channel=channel, ts=ts, text="card (acknowledged)")
+    [message] = fake_slack.messages(channel)
+    assert before <= message["posted_at"] <= posted <= message["updated_at"] <= time.time()
+    assert float(ts) > before + 3500  # ts follow the fake clock
+
+
+def test_html_view_shows_ephemerals_in_their_channel(client: WebClient, fake_slack: FakeSlack) -> None:
+    channel = fake_slack.add_channel("alerts", members=[ANNA])["id"]
+    client.chat_postEphemeral(channel=channel, user=ANNA, text="You are not *on call*")
+    page = httpx.get(fake_slack.url, params={"channel": channel}).text
+    assert f"only visible to {ANNA}" in page and "You are not <b>on call</b>" in page
