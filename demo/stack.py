@@ -289,7 +289,9 @@ class Stack:
             self.slack_bot_token,
             events_url=self.url("incident-service") + "/slack/events",
             users=repo_root() / "incident" / "people.yml",
-            channels=["alerts"],  # OBS_SLACK_ALERTS_CHANNEL's default exists, as on a real workspace
+            # the channels a real workspace has: OBS_SLACK_ALERTS_CHANNEL's default and the matrix's
+            channels=["alerts"],
+            channels_from=repo_root() / "incident" / "escalation.yml",
         )
         self._start("fake-slack", argv, "/healthz")
 

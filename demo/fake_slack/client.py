@@ -190,6 +190,7 @@ def command_line(
     events_url: str | None = None,
     users: Path | None = None,
     channels: Sequence[str] = (),
+    channels_from: Path | None = None,
 ) -> list[str]:
     """The argv that starts the fake (`python -m demo.fake_slack ...`)."""
     argv = [sys.executable, "-m", "demo.fake_slack", "--port", str(port)]
@@ -198,6 +199,7 @@ def command_line(
     argv += ["--users", str(users)] if users else []
     for name in channels:
         argv += ["--channel", name]
+    argv += ["--channels-from", str(channels_from)] if channels_from else []
     return argv
 
 
@@ -211,10 +213,17 @@ def run_fake_slack(
     events_url: str | None = None,
     users: Path | None = None,
     channels: Sequence[str] = (),
+    channels_from: Path | None = None,
 ) -> Iterator[FakeSlack]:
     """The fake as a child process logging to <log_dir>/fake-slack.log; ready on enter, stopped by PID."""
     argv = command_line(
-        port, signing_secret, bot_token, events_url=events_url, users=users, channels=channels
+        port,
+        signing_secret,
+        bot_token,
+        events_url=events_url,
+        users=users,
+        channels=channels,
+        channels_from=channels_from,
     )
     url = f"http://127.0.0.1:{port}"
     component = spawn("fake-slack", argv, log_dir=log_dir, url=url)

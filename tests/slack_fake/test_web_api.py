@@ -274,3 +274,15 @@ def test_html_view_shows_ephemerals_in_their_channel(client: WebClient, fake_sla
     client.chat_postEphemeral(channel=channel, user=ANNA, text="You are not *on call*")
     page = httpx.get(fake_slack.url, params={"channel": channel}).text
     assert f"only visible to {ANNA}" in page and "You are not <b>on call</b>" in page
+
+
+def test_the_matrix_channels_and_alerts_exist_from_the_start(
+    client: WebClient, fake_slack: FakeSlack
+) -> None:
+    names = {c["name"] for c in fake_slack.channels()}
+    assert {"alerts", "alerts-platform", "inc-data", "incidents"} <= names
+    with pytest.raises(SlackApiError) as taken:
+        client.conversations_create(name="alerts-platform")
+    assert taken.value.response["error"] == "name_taken"
+    fake_slack.reset()
+    assert {c["name"] for c in fake_slack.channels()} == names
