@@ -54,11 +54,11 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
 def signature_problem(secret: str, headers: Any, body: bytes, now: float) -> str | None:
     """Why a post's signature is not acceptable, or None when it is."""
     timestamp, given = headers.get("x-obs-timestamp", ""), headers.get("x-obs-signature", "")
-    if not timestamp.isdigit():
+    if not (timestamp.isascii() and timestamp.isdigit()):
         return "X-Obs-Timestamp is missing or not integer seconds"
     if abs(now - int(timestamp)) > TOLERANCE_SECONDS:
         return f"X-Obs-Timestamp is more than {TOLERANCE_SECONDS} s away from now"
-    if not hmac.compare_digest(given, sign(secret, timestamp, body)):
+    if not hmac.compare_digest(given.encode(), sign(secret, timestamp, body).encode()):
         return "X-Obs-Signature does not match sha256 HMAC of '<timestamp>.<body>'"
     return None
 

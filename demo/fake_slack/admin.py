@@ -25,7 +25,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from . import interactions, response_urls
-from .rules import FaultError, RateWindow, parse_fault
+from .rules import FaultError, RateWindow, channel_name_error, parse_fault
 from .workspace import SlackError, User, Workspace
 
 
@@ -103,7 +103,10 @@ async def users(request: Request) -> Any:
 async def seed_channel(request: Request) -> Any:
     ws = _ws(request)
     spec = await _json(request)
-    name = str(spec.get("name", ""))
+    name = str(spec.get("name", "")).removeprefix("#")
+    problem = channel_name_error(name)
+    if problem:
+        raise AdminError(f"{name!r} is not a Slack channel name: {problem}")
     try:
         channel = ws.channel(name)
     except SlackError:
