@@ -29,18 +29,29 @@ button.primary{background:#007a5a;color:#fff}button.danger{background:#e01e5a;co
 
 
 def mrkdwn(text: str) -> str:
-    """Slack mrkdwn to HTML: <url|label> links (http/https only) and *bold*; the rest escaped."""
+    """Slack mrkdwn to HTML: <url|label> links (http/https only) and *bold*; the rest escaped.
+
+    Slack's own escapes (&lt; &gt; &amp;) show as the characters they stand for.
+    """
     out, last = [], 0
     for match in _LINK.finditer(text):
-        out.append(_bold(escape(text[last : match.start()])))
-        target, label = match.group(1), match.group(2) or match.group(1)
+        out.append(_bold(_plain(text[last : match.start()])))
+        target, label = _slack_unescape(match.group(1)), _slack_unescape(match.group(2) or match.group(1))
         if target.startswith(("http://", "https://")):
             out.append(f'<a href="{escape(target)}">{escape(label)}</a>')
         else:
             out.append(escape(label))  # <@U123>, <!here>, <#C123>: shown as written
         last = match.end()
-    out.append(_bold(escape(text[last:])))
+    out.append(_bold(_plain(text[last:])))
     return "".join(out).replace("\n", "<br>")
+
+
+def _slack_unescape(text: str) -> str:
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def _plain(text: str) -> str:
+    return escape(_slack_unescape(text))
 
 
 def _bold(html: str) -> str:
