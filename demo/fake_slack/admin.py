@@ -70,7 +70,7 @@ async def calls(request: Request) -> Any:
 async def messages(request: Request) -> Any:
     ws = _ws(request)
     ref = request.query_params.get("channel")
-    channel_ids = [ws.channel(ref).id] if ref else list(ws.messages)
+    channel_ids = [ws.channel(ref, by_name=True).id] if ref else list(ws.messages)
     return [
         {
             "channel": m.channel,
@@ -108,7 +108,7 @@ async def seed_channel(request: Request) -> Any:
     if problem:
         raise AdminError(f"{name!r} is not a Slack channel name: {problem}")
     try:
-        channel = ws.channel(name)
+        channel = ws.channel(name, by_name=True)
     except SlackError:
         channel = ws.add_channel(name, is_private=bool(spec.get("is_private")))
     channel.members.update(str(m) for m in spec.get("members", []))

@@ -186,7 +186,7 @@ def _cursor_offset(cursor: str | None) -> int:
 
 
 def chat_post_message(ws: Workspace, args: Args) -> dict[str, Any]:
-    channel = ws.channel(args.text("channel"))
+    channel = ws.channel(args.text("channel"), by_name=True)
     text, blocks, metadata = _content(args, required=True)
     thread_ts = args.text("thread_ts")
     if thread_ts:
@@ -227,7 +227,7 @@ def chat_update(ws: Workspace, args: Args) -> dict[str, Any]:
 
 
 def chat_post_ephemeral(ws: Workspace, args: Args) -> dict[str, Any]:
-    channel = ws.channel(args.text("channel"))
+    channel = ws.channel(args.text("channel"), by_name=True)
     user = ws.user(args.text("user") or "")
     if user.id not in channel.members:
         raise SlackError("user_not_in_channel")

@@ -160,17 +160,18 @@ class Workspace:
 
     # --- look-ups ----------------------------------------------------------------------------------
 
-    def channel(self, ref: str | None) -> Channel:
-        """A channel by id, or by name with or without '#', as chat.postMessage accepts."""
-        if not ref:
-            raise SlackError("channel_not_found")
-        if ref in self.channels:
+    def channel(self, ref: str | None, *, by_name: bool = False) -> Channel:
+        """A channel by ID; by name (with or without '#') only where Slack takes one (chat.postMessage)."""
+        if ref and ref in self.channels:
             return self.channels[ref]
-        name = ref.removeprefix("#")
-        for channel in self.channels.values():
-            if channel.name == name:
-                return channel
-        raise SlackError("channel_not_found")
+        named = next((c for c in self.channels.values() if ref and c.name == ref.removeprefix("#")), None)
+        if named is None:
+            raise SlackError("channel_not_found")
+        if not by_name:  # Slack says only channel_not_found; the detail is the fake's, to save a search
+            raise SlackError(
+                "channel_not_found", detail=f"this method takes the channel ID {named.id}, not {ref!r}"
+            )
+        return named
 
     def user(self, user_id: str) -> User:
         if user_id not in self.users:

@@ -165,9 +165,23 @@ def test_post_message_refuses_what_slack_refuses(client: WebClient) -> None:
     assert nowhere.value.response["error"] == "channel_not_found"
 
 
-def test_post_message_accepts_a_channel_name(client: WebClient, fake_slack: FakeSlack) -> None:
-    alerts = fake_slack.add_channel("alerts")
-    assert client.chat_postMessage(channel="#alerts", text="x")["channel"] == alerts["id"]
+def test_only_posting_takes_a_channel_name_the_rest_want_its_id(
+    client: WebClient, fake_slack: FakeSlack
+) -> None:
+    alerts = fake_slack.channel("alerts")["id"]
+    posted = client.chat_postMessage(channel="#alerts", text="x")
+    assert posted["channel"] == alerts
+    refused = {}
+    for name, call in {
+        "chat.update": lambda: client.chat_update(channel="#alerts", ts=posted["ts"], text="y"),
+        "conversations.history": lambda: client.conversations_history(channel="#alerts"),
+        "conversations.replies": lambda: client.conversations_replies(channel="alerts", ts=posted["ts"]),
+    }.items():
+        with pytest.raises(SlackApiError) as by_name:
+            call()
+        refused[name] = (by_name.value.response["error"], alerts in by_name.value.response["detail"])
+    assert set(refused.values()) == {("channel_not_found", True)}
+    assert client.conversations_history(channel=alerts)["messages"][0]["ts"] == posted["ts"]
 
 
 def test_invite_fails_whole_when_anyone_is_already_in_unless_forced(client: WebClient) -> None:
