@@ -20,6 +20,7 @@ CONVENTIONAL_PORTS = {
     "node-exporter": 9100,
     "postgres-exporter": 9187,
     "incident-service": 8080,
+    "fake-slack": 8090,
     "api": 8000,
     "worker": 8001,
     "embedding-api": 8002,
@@ -181,6 +182,8 @@ def run_demo(args: argparse.Namespace, run_dir: Path) -> int:
         with stack:
             for name, url in stack.urls():
                 print(f"{name} {url}", flush=True)
+            if "fake-slack" in stack.components:
+                print(f"# fake Slack: channels and incident cards at {stack.url('fake-slack')}/", flush=True)
             if stack.api_token:
                 print(f"# incident API responder token in {run_dir / 'api-token'}", flush=True)
             print(
