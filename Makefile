@@ -59,8 +59,11 @@ lint: $(STAMP)
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
 
+# Each bench records its figures through bench/report.py; the last step writes BENCHMARKS.md.
 bench: $(STAMP) tools
-	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+	@$(PY) bench/report.py --reset
+	@for b in bench/*.py; do [ "$$b" = bench/report.py ] && continue; echo "== $$b"; $(PY) $$b || exit 1; done
+	@$(PY) bench/report.py --write BENCHMARKS.md
 
 demo: $(STAMP) tools
 	$(OBS) demo

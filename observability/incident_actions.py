@@ -22,6 +22,7 @@ from observability.escalation.matrix import Matrix
 from observability.escalation.plan import escalation_plan
 from observability.incidents import lifecycle
 from observability.incidents.errors import IncidentNotFound, InvalidTransition
+from observability.reviews.wanted import want_review
 from observability.store.models import Incident, TimelineEvent
 
 
@@ -83,6 +84,7 @@ def resolve(session: Session, *, incident_id: int, actor: str, now: datetime) ->
     telemetry.record_resolved(session, severity=incident.severity, started_at=incident.opened_at, now=now)
     _append(session, incident, lifecycle.RESOLVED_EVENT, actor, f"resolved by {actor}", now)
     escalation.on_resolved(session, incident, now)
+    want_review(session, incident_id=incident.id, now=now)
     return incident
 
 

@@ -31,6 +31,7 @@ from observability.incidents.payload import FIRING, AlertmanagerAlert, Alertmana
 from observability.ingest import portable_statements, postgres_statements
 from observability.ingest.portable_statements import UPSERT_HEARTBEAT, insert_ledger
 from observability.ingest.rows import IncidentRow, IncidentWrites, WritePath
+from observability.reviews.wanted import want_review
 
 INGEST_ACTOR = "alertmanager"
 # The always-firing alert that proves the alerting pipeline works; it refreshes a heartbeat row
@@ -266,6 +267,7 @@ def _after_transition(
     if resolved_now:
         telemetry.record_resolved(session, severity=incident.severity, started_at=incident.opened_at, now=now)
         escalation.on_resolved(session, incident, now)
+        want_review(session, incident_id=incident.id, now=now)
 
 
 def _result(outcome: str, row: IncidentRow | None) -> IngestResult:

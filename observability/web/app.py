@@ -34,6 +34,9 @@ ROUTERS = (
     "observability.web.audit_api",
     "observability.web.oncall",
     "observability.web.runbooks_site",
+    "observability.web.review_api",
+    # before incident_pages: /incidents/report is not an incident id
+    "observability.web.review_pages",
     "observability.web.incident_pages",
     "observability.web.oncall_page",
     "observability.web.api_docs",
