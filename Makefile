@@ -8,8 +8,8 @@ STAMP := $(VENV)/.installed-stamp
 OBS := $(PY) -m observability.cli
 HOST ?= 127.0.0.1
 PORT ?= 8080
-DEBIAN_TOOLS := prometheus prometheus-alertmanager prometheus-node-exporter prometheus-postgres-exporter
-TOOL_BINARIES := prometheus promtool prometheus-alertmanager amtool prometheus-node-exporter prometheus-postgres-exporter
+DEBIAN_TOOLS := prometheus prometheus-alertmanager prometheus-node-exporter prometheus-postgres-exporter chromium
+TOOL_BINARIES := prometheus promtool prometheus-alertmanager amtool prometheus-node-exporter prometheus-postgres-exporter chromium
 
 .PHONY: run test dashboards alerts generate check lint bench demo tools venv clean runbooks-site
 
@@ -59,8 +59,11 @@ lint: $(STAMP)
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
 
+# Each bench records its figures through bench/report.py; the last step writes BENCHMARKS.md.
 bench: $(STAMP) tools
-	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+	@$(PY) bench/report.py --reset
+	@for b in bench/*.py; do [ "$$b" = bench/report.py ] && continue; echo "== $$b"; $(PY) $$b || exit 1; done
+	@$(PY) bench/report.py --write BENCHMARKS.md
 
 demo: $(STAMP) tools
 	$(OBS) demo

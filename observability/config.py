@@ -13,7 +13,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from observability.paths import repo_root
 
-SECRET_FIELDS = ("webhook_token", "slack_bot_token", "slack_signing_secret", "api_tokens")
+# database_url too: a PostgreSQL URL carries its password (OBS_DATABASE_URL_FILE from a mounted secret).
+SECRET_FIELDS = ("database_url", "webhook_token", "slack_bot_token", "slack_signing_secret", "api_tokens")
 
 
 def default_database_url() -> str:

@@ -13,6 +13,7 @@ COMMANDS = (
     "check",
     "token",
     "serve",
+    "migrate",
     "oncall",
     "escalation",
     "check-config",

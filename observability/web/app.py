@@ -38,6 +38,8 @@ ROUTERS = (
     # before incident_pages: /incidents/report is not an incident id
     "observability.web.review_pages",
     "observability.web.incident_pages",
+    "observability.web.oncall_page",
+    "observability.web.api_docs",
 )
 
 
@@ -68,6 +70,9 @@ def create_app(settings: Settings) -> FastAPI:
         description="Alertmanager ingest, incidents, escalation and on-call for the platform.",
         version="0.1.0",
         lifespan=lifespan,
+        # observability.web.api_docs serves /docs and /redoc with local assets instead of a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine

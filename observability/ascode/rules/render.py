@@ -7,6 +7,7 @@ from typing import Any
 
 import yaml
 
+from observability.ascode.output import BlockYamlDumper
 from observability.catalog import names
 
 from .burnrate import slo_groups
@@ -42,7 +43,9 @@ def render_file(groups: list[RuleGroup], profile: Profile, source: str) -> str:
         "# Do not edit: change the source and regenerate.\n"
     )
     document = {"groups": [group_document(group, profile) for group in groups]}
-    return header + yaml.dump(document, Dumper=_RulesDumper, sort_keys=False, width=1000, allow_unicode=True)
+    return header + yaml.dump(
+        document, Dumper=BlockYamlDumper, sort_keys=False, width=1000, allow_unicode=True
+    )
 
 
 def group_document(group: RuleGroup, profile: Profile) -> dict[str, Any]:
@@ -69,14 +72,3 @@ def rule_document(rule: Rule, profile: Profile) -> dict[str, Any]:
         "dashboard_url": profile.dashboard_url(rule.dashboard_uid),
     }
     return document
-
-
-class _RulesDumper(yaml.SafeDumper):
-    """Block style for multi-line expressions, so diffs read like PromQL."""
-
-
-def _represent_str(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
-    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style="|" if "\n" in text else None)
-
-
-_RulesDumper.add_representer(str, _represent_str)
