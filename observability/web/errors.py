@@ -24,7 +24,14 @@ PROBLEM = {"application/json": {"schema": {"$ref": "#/components/schemas/Problem
 # Paths people open in a browser: their errors are pages, not JSON.
 BROWSER_PREFIXES = ("/runbooks", "/incidents", "/oncall")
 EXCERPT_CHARS = 80
-TITLES = {400: "Bad request", 401: "Sign in needed", 403: "Not allowed", 404: "Not found", 405: "Not allowed"}
+TITLES = {
+    400: "Bad request",
+    401: "Sign in needed",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Not allowed",
+    429: "Too many attempts",
+}
 
 
 def install(app: FastAPI) -> None:
@@ -133,5 +140,7 @@ def document_refusals(document: dict[str, Any], limit: int) -> dict[str, Any]:
                 responses.setdefault("400", {"description": "malformed JSON", **body})
             if operation.get("security"):
                 responses.setdefault("401", {"description": "missing or unknown token", **body})
+                # observability.auth.failure_limit: too many wrong tokens from one client.
+                responses.setdefault("429", {"description": "too many wrong tokens; see Retry-After", **body})
             responses.setdefault("413", {"description": too_large(limit), **body})
     return document
