@@ -29,6 +29,8 @@ from observability.web.clock import wall_clock
 # and `schedule(app, scheduler)` (adds its periodic jobs to the process's one APScheduler, called
 # from the app's lifespan before the scheduler starts). Parts append themselves here.
 ROUTERS = (
+    "observability.web.request_limits",
+    "observability.web.errors",
     "observability.web.webhook",
     "observability.web.ops",
     "observability.web.incidents_api",

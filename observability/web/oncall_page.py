@@ -26,6 +26,7 @@ _HTML_PAGE: dict[str, Any] = {"content": {"text/html": {}}}
 Severity = Literal["critical", "warning", "info"]
 # Instants the page answers for: far enough from datetime's limits that shifts and plans fit.
 _EARLIEST, _LATEST = datetime(1971, 1, 1, tzinfo=UTC), datetime(9000, 1, 1, tzinfo=UTC)
+_AT_PATTERN = r"^(|\s*(19[7-9][0-9]|[2-8][0-9]{3})-.*)$"
 
 
 def parse_instant(text: str) -> datetime:
@@ -53,7 +54,16 @@ def oncall(
     request: Request,
     caller: PageViewer,
     now: Now,
-    at: Annotated[str, Query(max_length=64, description="ISO 8601 instant (UTC if no offset)")] = "",
+    at: Annotated[
+        str,
+        Query(
+            max_length=64,
+            # The years the page answers for, in the schema too, so that clients (and fuzzers) know.
+            pattern=_AT_PATTERN,
+            json_schema_extra={"format": "date-time"},
+            description="ISO 8601 instant, years 1971-8999 (UTC if no offset; default now)",
+        ),
+    ] = "",
     severity: Annotated[Severity, Query(description="the severity whose policies to simulate")] = "critical",
 ) -> HTMLResponse:
     """Every rotation now and next (with overrides), and each service's policy simulated from now."""

@@ -137,7 +137,7 @@ def test_detail_has_alerts_links_and_timeline(svc: Service) -> None:
     detail = svc.client.get(f"/api/v1/incidents/{incident_id}", headers=auth("viewer")).json()
     assert detail["id"] == incident_id and detail["group_key"] == "g1"
     assert sorted(a["fingerprint"] for a in detail["alerts"]) == ["f1", "f2"]
-    assert set(detail["links"]) == {"runbooks", "dashboards", "generators"}
+    assert set(detail["links"]) == {"runbook_pages", "runbooks", "dashboards", "generators"}
     assert detail["links"]["generators"] == ["http://prometheus.example/graph"]
 
 

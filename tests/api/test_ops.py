@@ -14,7 +14,7 @@ from observability.store.gauges import StoreGaugeCollector
 from observability.store.migrate import upgrade
 from observability.store.models import Incident
 from observability.telemetry import Telemetry
-from tests.api.conftest import Service, alert, auth, notification, samples
+from tests.api.conftest import WEBHOOK_TOKEN, Service, alert, auth, notification, samples
 
 
 def test_healthz_answers_while_the_process_runs(svc: Service) -> None:
@@ -56,7 +56,7 @@ def test_metrics_count_webhook_codes_alerts_and_open_incidents_exactly(svc: Serv
     svc.client.post(
         "/api/v1/webhooks/alertmanager",
         content=b"{not json",
-        headers={"Authorization": "Bearer webhook-secret", "Content-Type": "application/json"},
+        headers={"Authorization": f"Bearer {WEBHOOK_TOKEN}", "Content-Type": "application/json"},
     )
     got = samples(svc)
     assert got[("obs_webhook_requests_total", (("code", "200"),))] == 3

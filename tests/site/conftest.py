@@ -35,7 +35,7 @@ def without_own_script(page: str) -> str:
 
 
 def start_client(folder: Path, content_root: Path = REPO_ROOT, **overrides: Any) -> TestClient:
-    """The app on a migrated SQLite file in `folder` (or `database_url`) serving `content_root`'s runbooks."""
+    """The app on a migrated SQLite file in `folder` (or `database_url`) serving `content_root`."""
     url = overrides.pop("database_url", None) or f"sqlite:///{folder / 'site.db'}"
     upgrade(url)
     settings = load_settings(

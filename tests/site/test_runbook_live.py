@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
 from collections.abc import Iterator
@@ -230,3 +231,75 @@ def test_a_silent_alertmanager_is_given_up_on_after_the_short_timeout(tmp_path: 
         response = client.get("/runbooks/api-down", headers=VIEWER)
     assert response.status_code == 200
     assert f"Alertmanager unreachable ({url}): no answer within 2 s." in response.text
+
+
+class _Answer:
+    """A local HTTP server answering every GET with one fixed status and body."""
+
+    def __init__(self, status: int, body: bytes) -> None:
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        from threading import Thread
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+HOSTILE_LIST = json.dumps(
+    [
+        "not an alert",
+        {"labels": {"alertname": "PlatformApiDown"}},  # no status: skipped
+        {
+            "labels": {"alertname": "PlatformApiDown", "instance": SCRIPT, "severity": "critical"},
+            "annotations": {"summary": f"summary {SCRIPT}"},
+            "status": {"state": "active", "silencedBy": [], "inhibitedBy": []},
+            "startsAt": "2026-03-02T08:00:00.000Z",
+        },
+        {
+            "labels": {"alertname": "SomethingElse"},
+            "status": {"state": "active"},
+            "startsAt": "2026-03-02T08:00:00Z",
+        },
+    ]
+).encode()
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "shown"),
+    [
+        (500, b"{}", "Alertmanager unreachable ({url}): it answered HTTP 500."),
+        (200, b"<html>", "Alertmanager unreachable ({url}): its answer is not JSON."),
+        (200, b'{"alerts": []}', "Alertmanager unreachable ({url}): its answer is not a list of alerts."),
+        (200, HOSTILE_LIST, "summary &lt;script&gt;alert(&#39;pwned&#39;)&lt;/script&gt;"),
+    ],
+)
+def test_whatever_alertmanager_answers_the_page_shows_it_safely(
+    tmp_path: Path, status: int, body: bytes, shown: str
+) -> None:
+    answer = _Answer(status, body)
+    try:
+        client = start_client(tmp_path, alertmanager_url=answer.url)
+        response = client.get("/runbooks/api-down", headers=VIEWER)
+    finally:
+        answer.close()
+    assert response.status_code == 200
+    section = live_section(response.text)
+    assert shown.format(url=answer.url) in section
+    assert "<script" not in without_own_script(response.text)
+    if body is HOSTILE_LIST:
+        assert section.count("<tr data-state=") == 1 and "SomethingElse" not in section
