@@ -40,9 +40,9 @@ def test_bad_api_tokens_stop_serve_with_one_line_naming_the_setting(
     monkeypatch.setenv("OBS_API_TOKENS", "alice:root:" + "0" * 64)
     assert main(["serve"]) == 2
     error = capsys.readouterr().err.strip()
-    assert (
-        error
-        == "obs serve: invalid setting OBS_API_TOKENS: entry 1: unknown role 'root'; expected one of viewer, responder, admin"
+    assert error == (
+        "obs serve: invalid setting OBS_API_TOKENS: entry 1: unknown role 'root'; "
+        "expected one of viewer, responder, admin"
     )
 
 
