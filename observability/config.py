@@ -49,7 +49,9 @@ class Settings(BaseSettings):
     webhook_allow_unauthenticated: bool = Field(
         False, description="serve the webhook without a bearer token (only for a local trial)"
     )
-    max_body_bytes: int = Field(1_048_576, gt=0, description="largest webhook body accepted (413 above)")
+    max_body_bytes: int = Field(
+        1_048_576, gt=0, description="largest request body accepted on any endpoint (413 above)"
+    )
     reopen_window_seconds: int = Field(
         1800, ge=0, description="a group firing again this soon after resolving reopens its incident"
     )
