@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from observability.delivery import slack_rows
 from observability.escalation.durations import format_duration
 from observability.escalation.matrix import Matrix, Target
 from observability.escalation.oncall import ShiftCache
@@ -125,7 +126,7 @@ def fire_due_steps(
             .values(status=TRIGGERED, updated_at=fired_at)
             .execution_options(synchronize_session=False)
         )
-    events, messages = [], []
+    events, messages, threads = [], [], []
     targets = _TargetCache(matrix)
     shifts = ShiftCache()
     for step in due:
@@ -135,9 +136,13 @@ def fire_due_steps(
         )
         events.append(event)
         messages.extend(outbox)
+        # Slack: one thread line per step, mentioning every person it pages.
+        paged = [row["channel"] for row in outbox if row["person"]]
+        threads.append((step.incident_id, event["message"], paged))
         record_escalation(session, severity=incident.severity)
     _INSERT_EVENTS.execute(session, events)
     _INSERT_OUTBOX.execute(session, messages)
+    slack_rows.steps_fired(session, threads, fired_at)
     # Stamped last, just before the commit, so measured lateness includes the batch's own work.
     session.execute(
         update(EscalationStep)

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from observability import telemetry
+from observability.delivery import slack_rows
 from observability.escalation import hooks as escalation
 from observability.incidents import lifecycle
 from observability.incidents.errors import IncidentNotFound
@@ -59,6 +60,7 @@ def acknowledge(session: Session, *, incident_id: int, actor: str, now: datetime
     telemetry.record_acknowledged(session, severity=incident.severity, started_at=incident.opened_at, now=now)
     _append(session, incident, lifecycle.ACKNOWLEDGED_EVENT, actor, f"acknowledged by {actor}", now)
     escalation.on_acknowledged(session, incident, now)
+    slack_rows.incident_changed(session, incident_id, f"acknowledged by {actor}", now)
     return incident
 
 
@@ -70,6 +72,7 @@ def resolve(session: Session, *, incident_id: int, actor: str, now: datetime) ->
     telemetry.record_resolved(session, severity=incident.severity, started_at=incident.opened_at, now=now)
     _append(session, incident, lifecycle.RESOLVED_EVENT, actor, f"resolved by {actor}", now)
     escalation.on_resolved(session, incident, now)
+    slack_rows.incident_changed(session, incident_id, f"resolved by {actor}", now)
     return incident
 
 
@@ -77,6 +80,7 @@ def add_note(session: Session, *, incident_id: int, actor: str, text: str, now: 
     """Append a note to the incident's timeline."""
     incident = _locked(session, incident_id)
     incident.updated_at = now
+    slack_rows.incident_changed(session, incident_id, f"note by {actor}: {text}", now, card=False)
     return _append(session, incident, lifecycle.NOTE, actor, text, now)
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from observability import telemetry
+from observability.delivery import slack_rows
 from observability.escalation import hooks as escalation
 from observability.incidents import lifecycle
 from observability.incidents.alert_facts import (
@@ -262,6 +263,7 @@ def _after_transition(
     if resolved_now:
         telemetry.record_resolved(session, severity=incident.severity, started_at=incident.opened_at, now=now)
         escalation.on_resolved(session, incident, now)
+    slack_rows.ingest_transition(session, incident, action=plan.action, resolved_now=resolved_now, now=now)
 
 
 def _result(outcome: str, row: IncidentRow | None) -> IngestResult:
