@@ -1,7 +1,7 @@
 """Delivery in a process: the senders the settings call for, the outbox sender, and its scheduler job.
 
-`build_delivery` is called once by the app (or a CLI); `add_job` registers the sender on an
-APScheduler (the process's one scheduler once it has one; until then `DeliveryScheduler` owns one).
+`build_delivery` is called once by the app (or a CLI); `add_job` registers the sender on the
+process's one APScheduler.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
@@ -143,7 +143,7 @@ def wake_on_commit(sessions: sessionmaker[Session], sender: OutboxSender) -> Non
     event.listen(sessions, "after_commit", after_commit)
 
 
-def add_job(scheduler: BackgroundScheduler, delivery: Delivery) -> None:
+def add_job(scheduler: BaseScheduler, delivery: Delivery) -> None:
     """Run the outbox sender on `scheduler` every `delivery.interval` seconds."""
     scheduler.add_job(
         delivery.run,
@@ -155,20 +155,6 @@ def add_job(scheduler: BackgroundScheduler, delivery: Delivery) -> None:
         next_run_time=datetime.now(UTC),
         misfire_grace_time=None,
     )
-
-
-class DeliveryScheduler:
-    """A BackgroundScheduler of its own running the outbox sender (until the process has one)."""
-
-    def __init__(self, delivery: Delivery) -> None:
-        self._scheduler = BackgroundScheduler(timezone=UTC)
-        add_job(self._scheduler, delivery)
-
-    def start(self) -> None:
-        self._scheduler.start()
-
-    def shutdown(self) -> None:
-        self._scheduler.shutdown(wait=True)
 
 
 def _with_slash(url: str) -> str:

@@ -168,26 +168,32 @@ def incident_changed(
         _insert(session, rows)
 
 
-def steps_fired(session: Session, steps: Sequence[tuple[int, str, Sequence[str]]], now: datetime) -> None:
-    """Fired escalation steps (incident id, line, Slack ids paged): one thread message each.
+def steps_fired(
+    session: Session, steps: Sequence[tuple[int, str, Sequence[str], bool]], now: datetime
+) -> None:
+    """Fired escalation steps (incident id, line, Slack ids paged, re-triggered): a thread message each.
 
     The message mentions everyone its step pages, once; in an incident channel they are invited.
+    A step that re-triggered an acknowledged incident also edits its card.
     """
     if routing_of(session) is None or not steps:
         return
-    ids = {incident_id for incident_id, _, _ in steps}
+    ids = {incident_id for incident_id, *_ in steps}
     places = {
         p.incident_id: p
         for p in session.scalars(select(SlackIncident).where(SlackIncident.incident_id.in_(ids)))
     }
     rows = []
-    for incident_id, line, slack_user_ids in steps:
+    for incident_id, line, slack_user_ids, retriggered in steps:
         place = places.get(incident_id)
         if place is None or place.place == PLACE_DIGEST:
             continue  # a digested incident is paged (its page rows) but has no thread to post in
+        stream = stream_of(place)
+        if retriggered:
+            rows.append(_row(incident_id, CARD_UPDATE, place.channel_name, stream, {}, now))
         users = list(dict.fromkeys(slack_user_ids))
         payload = {"text": line, "mentions": users, "invite": users if place.place == PLACE_CHANNEL else []}
-        rows.append(_row(incident_id, THREAD, place.channel_name, stream_of(place), payload, now))
+        rows.append(_row(incident_id, THREAD, place.channel_name, stream, payload, now))
     if rows:
         _insert(session, rows)
 

@@ -30,6 +30,7 @@ ESCALATED = "escalated"
 NOTIFIED = "notified"
 RESOLVED_EVENT = "resolved"
 REOPENED = "reopened"
+SEVERITY_CHANGED = "severity_changed"
 EVENT_KINDS = (
     OPENED,
     ALERT_FIRED,
@@ -40,6 +41,7 @@ EVENT_KINDS = (
     NOTIFIED,
     RESOLVED_EVENT,
     REOPENED,
+    SEVERITY_CHANGED,
 )
 
 # What a plan does with the group's incident.

@@ -13,8 +13,8 @@ from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials
 
+from observability import incident_actions as service
 from observability.auth.dependencies import DbSession
-from observability.incidents import service
 from observability.site import INCIDENT_PAGES, incident_list_page, incident_page, login_page, not_found_page
 from observability.web.incident_schemas import IncidentStatus, PageOffset, TextFilter
 from observability.web.incidents_api import IncidentId
