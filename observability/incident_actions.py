@@ -23,7 +23,7 @@ from observability.escalation.matrix import Matrix
 from observability.escalation.plan import escalation_plan
 from observability.incidents import lifecycle
 from observability.incidents.errors import IncidentNotFound, InvalidTransition
-from observability.store.models import Incident, TimelineEvent
+from observability.store.models import Incident, IncidentEpisode, TimelineEvent
 
 
 def get_incident(session: Session, *, incident_id: int) -> Incident | None:
@@ -138,6 +138,33 @@ def change_severity(
         session, incident, lifecycle.SEVERITY_CHANGED, actor, message, now, {"from": before, "to": severity}
     )
     slack_rows.incident_changed(session, incident_id, message, now)
+    return incident
+
+
+def declare(
+    session: Session, *, title: str, severity: str, service: str, actor: str, now: datetime, matrix: Matrix
+) -> Incident:
+    """Open an incident by hand (no alert behind it): planned, escalated and posted like any other."""
+    if severity not in names.SEVERITIES:
+        raise ValueError(f"unknown severity {severity!r}; expected one of {', '.join(names.SEVERITIES)}")
+    incident = Incident(
+        group_key=f"declared:{now.timestamp():.6f}:{actor}",
+        status=lifecycle.TRIGGERED,
+        title=title,
+        service=service,
+        severity=severity,
+        receiver="",
+        group_labels={},
+        opened_at=now,
+        updated_at=now,
+    )
+    session.add(incident)
+    session.flush()
+    session.add(IncidentEpisode(incident_id=incident.id, episode=1, impact_started_at=now, detected_at=now))
+    _append(session, incident, lifecycle.OPENED, actor, f"declared by {actor}", now, {"declared": True})
+    telemetry.record_incident_opened(session, severity=severity, service=service, runbook_missing=False)
+    escalation.on_opened(session, incident, now, matrix)
+    slack_rows.incident_opened(session, incident, now)
     return incident
 
 

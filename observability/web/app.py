@@ -35,6 +35,7 @@ ROUTERS = (
     "observability.web.oncall",
     "observability.web.runbooks_site",
     "observability.web.incident_pages",
+    "observability.web.slack_events",
 )
 
 

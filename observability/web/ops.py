@@ -27,6 +27,7 @@ class Health(BaseModel):
 
     status: str
     detail: str = ""
+    delivery: str = ""  # /readyz: the outbox sender's state (Slack and webhook on or off, its last run)
 
 
 def install(app: FastAPI) -> Telemetry:
@@ -83,7 +84,8 @@ def readyz(request: Request) -> Response | Health:
         return _unavailable(f"database unreachable ({exc.__class__.__name__})")
     if not current:
         return _unavailable("database schema is not at the newest migration (run `obs serve` or migrate)")
-    return Health(status="ok")
+    delivery = getattr(request.app.state, "delivery", None)
+    return Health(status="ok", delivery=delivery.state() if delivery is not None else "")
 
 
 def _unavailable(detail: str) -> Response:
