@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from observability.delivery import cards, slack_rows
 from observability.delivery.card_source import card_data, digest_entries
 from observability.delivery.channel_names import channel_name
+from observability.delivery.mrkdwn import escape
 from observability.delivery.sender import Message, Outcome, Result, retry, sent
 from observability.store.delivery_models import PLACE_CHANNEL, SlackDigest, SlackIncident
 from observability.store.escalation_models import OUTBOX_PENDING, OUTBOX_SENT, OutboxMessage
@@ -94,14 +95,15 @@ class SlackSender:
             incident = session.get(Incident, message.incident_id)
             if place is None or incident is None:
                 return Result(Outcome.SKIPPED, error="the incident has no Slack place")
-            channel, title, opened_at = place.channel, incident.title, incident.opened_at
-            topic = f"[{incident.severity or 'unknown'}] {incident.title} — {self._incident_url(incident.id)}"
+            channel, opened_at = place.channel, incident.opened_at
+            title = escape(incident.title)
+            topic = f"[{incident.severity or 'unknown'}] {title} — {self._incident_url(incident.id)}"
         if not channel:
-            created = await self._create_channel(message.incident_id, opened_at, title)
+            created = await self._create_channel(message.incident_id, opened_at, incident.title)
             if created is None:
                 return Result(Outcome.FAILED, error=f"name_taken for {NAME_ATTEMPTS} names in a row")
             channel = created
-        # The topic is plain text (Slack shows no mrkdwn there) and at most 250 characters.
+        # At most 250 characters; escaped like mrkdwn so an alert cannot mention @channel there.
         await self._call("conversations.setTopic", channel, channel=channel, topic=topic[:250])
         return sent(channel)
 
