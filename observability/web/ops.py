@@ -27,7 +27,12 @@ class Health(BaseModel):
 
     status: str
     detail: str = ""
-    delivery: str = ""  # /readyz: the outbox sender's state (Slack and webhook on or off, its last run)
+
+
+class Readiness(Health):
+    """Health, and what the outbox sender does (Slack and the outgoing webhook on or off, its last run)."""
+
+    delivery: str = ""
 
 
 def install(app: FastAPI) -> Telemetry:
@@ -72,9 +77,9 @@ def healthz() -> Health:
     return Health(status="ok")
 
 
-@router.get("/readyz", response_model=Health, responses={503: {"model": Health}})
-def readyz(request: Request) -> Response | Health:
-    """Ready when the database answers and its schema is at the newest migration."""
+@router.get("/readyz", response_model=Readiness, responses={503: {"model": Health}})
+def readyz(request: Request) -> Response | Readiness:
+    """Ready when the database answers and its schema is at the newest migration; delivery's state."""
     engine = request.app.state.engine
     try:
         with engine.connect() as connection:
@@ -85,7 +90,7 @@ def readyz(request: Request) -> Response | Health:
     if not current:
         return _unavailable("database schema is not at the newest migration (run `obs serve` or migrate)")
     delivery = getattr(request.app.state, "delivery", None)
-    return Health(status="ok", delivery=delivery.state() if delivery is not None else "")
+    return Readiness(status="ok", delivery=delivery.state() if delivery is not None else "")
 
 
 def _unavailable(detail: str) -> Response:

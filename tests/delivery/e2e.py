@@ -22,7 +22,9 @@ TOKEN = "e2e-webhook-token"
 @contextmanager
 def dashboards_server() -> Iterator[tuple[str, list[dict[str, list[str]]]]]:
     """`GET /d/<uid>?from=..&to=..`: 200 for a generated dashboard's uid (records the query), else 404."""
-    uids = {json.loads(path.read_text())["uid"] for path in (REPO / "dashboards" / "generated").glob("*.json")}
+    uids = {
+        json.loads(path.read_text())["uid"] for path in (REPO / "dashboards" / "generated").glob("*.json")
+    }
     seen: list[dict[str, list[str]]] = []
 
     class Handler(BaseHTTPRequestHandler):

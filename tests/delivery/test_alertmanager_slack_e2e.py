@@ -38,8 +38,15 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 class Stack:
-    def __init__(self, server: ObsServer, alertmanager: Alertmanager, database_url: str, grafana: list[Any]) -> None:
-        self.server, self.alertmanager, self.database_url, self.grafana_seen = server, alertmanager, database_url, grafana
+    def __init__(
+        self, server: ObsServer, alertmanager: Alertmanager, database_url: str, grafana: list[Any]
+    ) -> None:
+        self.server, self.alertmanager, self.database_url, self.grafana_seen = (
+            server,
+            alertmanager,
+            database_url,
+            grafana,
+        )
         self.engine = make_engine(database_url)
         self.sessions = session_factory(self.engine)
 
@@ -64,11 +71,11 @@ class Stack:
 def stack(tmp_path: Path, database_url: str, fake_slack: FakeSlack) -> Iterator[Stack]:
     fake_slack.add_channel(SHARED)
     with dashboards_server() as (grafana_url, seen):
-        server = obs_with_slack(tmp_path, database_url, fake_slack, grafana_url, OBS_DELIVERY_MAX_BACKOFF_SECONDS="2")
-        server.start()
-        alertmanager = Alertmanager(
-            free_port(), f"http://127.0.0.1:{server.port}{WEBHOOK}", TOKEN, tmp_path
+        server = obs_with_slack(
+            tmp_path, database_url, fake_slack, grafana_url, OBS_DELIVERY_MAX_BACKOFF_SECONDS="2"
         )
+        server.start()
+        alertmanager = Alertmanager(free_port(), f"http://127.0.0.1:{server.port}{WEBHOOK}", TOKEN, tmp_path)
         found = Stack(server, alertmanager, database_url, seen)
         try:
             yield found
@@ -87,7 +94,10 @@ def channel_of(fake: FakeSlack, incident_id: int) -> dict[str, Any]:
 
 
 def links(blocks: list[dict[str, Any]]) -> dict[str, str]:
-    return {label: url.replace("&amp;", "&") for url, label in re.findall(r"<(http[^|>]+)\|([^>]+)>", repr(blocks))}
+    return {
+        label: url.replace("&amp;", "&")
+        for url, label in re.findall(r"<(http[^|>]+)\|([^>]+)>", repr(blocks))
+    }
 
 
 def test_an_alert_becomes_a_channel_and_card_whose_links_work_and_whose_buttons_and_commands_act(
@@ -116,8 +126,17 @@ def test_an_alert_becomes_a_channel_and_card_whose_links_work_and_whose_buttons_
         assert incident is not None and (incident.status, incident.resolved_by) == ("resolved", "anna")
         notes = session.scalars(select(TimelineEvent.message).where(TimelineEvent.kind == "note")).all()
     assert notes == ["fixed by rollback"]
-    wait_for(lambda: "resolved" in repr(card(fake_slack, channel)["blocks"]) and "incident_resolve" not in repr(card(fake_slack, channel)["blocks"]), "the resolved card")
-    wait_for(lambda: any("resolved by anna" in t for t in thread_texts(fake_slack, channel, posted["ts"])), "the line")
+    wait_for(
+        lambda: (
+            "resolved" in repr(card(fake_slack, channel)["blocks"])
+            and "incident_resolve" not in repr(card(fake_slack, channel)["blocks"])
+        ),
+        "the resolved card",
+    )
+    wait_for(
+        lambda: any("resolved by anna" in t for t in thread_texts(fake_slack, channel, posted["ts"])),
+        "the line",
+    )
 
 
 def test_after_an_outage_and_a_sigkill_every_message_arrives_once_in_order_and_within_the_rate(
@@ -135,7 +154,9 @@ def test_after_an_outage_and_a_sigkill_every_message_arrives_once_in_order_and_w
         stack.fire(f"OutageWarning{n}", service="api", severity="warning")
     wait_for(lambda: len(stack.rows()) >= 10, "the outbox to fill", timeout=30)
     faulted = lambda: Counter(call.get("fault") for call in fake_slack.calls())  # noqa: E731
-    wait_for(lambda: faulted()["accept_then_500"] == 1 and faulted()["500"] > 3, "the sender to hit the outage", 30)
+    wait_for(
+        lambda: faulted()["accept_then_500"] == 1 and faulted()["500"] > 3, "the sender to hit the outage", 30
+    )
 
     stack.server.kill()
     stack.server.start()
@@ -149,7 +170,9 @@ def test_after_an_outage_and_a_sigkill_every_message_arrives_once_in_order_and_w
     )
     rows = stack.rows()
     assert {r.status for r in rows if r.kind.startswith("slack.")} == {"sent"}
-    messages = [m for m in fake_slack.messages() if (m.get("metadata") or {}).get("event_type") == "obs_outbox"]
+    messages = [
+        m for m in fake_slack.messages() if (m.get("metadata") or {}).get("event_type") == "obs_outbox"
+    ]
     ids = [int(m["metadata"]["event_payload"]["outbox_id"]) for m in messages]
     assert len(ids) == len(set(ids)), "a message was posted twice"
     assert set(ids) == {r.id for r in rows if r.kind in POSTING}

@@ -36,9 +36,13 @@ def top_level(fake: FakeSlack, channel: str) -> list[dict[str, Any]]:
     return [m for m in fake.messages(channel) if not m.get("thread_ts") or m.get("thread_ts") == m["ts"]]
 
 
-def test_a_storm_in_a_shared_channel_becomes_one_digest_edited_in_place(svc: LiveService, fake_slack: FakeSlack) -> None:
+def test_a_storm_in_a_shared_channel_becomes_one_digest_edited_in_place(
+    svc: LiveService, fake_slack: FakeSlack
+) -> None:
     for n in range(200):
-        svc.notify(notification(f"storm-{n}", alerts=[alert(f"Storm{n}", severity="warning", fingerprint=f"s{n}")]))
+        svc.notify(
+            notification(f"storm-{n}", alerts=[alert(f"Storm{n}", severity="warning", fingerprint=f"s{n}")])
+        )
     wait_for(lambda: pending(svc) == 0, "the outbox to drain", timeout=120)
     messages = top_level(fake_slack, SHARED)
     digests = [m for m in messages if "Alert storm" in m["text"]]
@@ -62,19 +66,26 @@ def test_a_post_accepted_but_answered_500_is_found_in_history_not_posted_twice(
     assert row.status == "sent" and row.delivered_ref == cards[0]["ts"] and row.attempts == 2
 
 
-def test_a_rate_limited_channel_waits_while_another_channel_is_served(svc: LiveService, fake_slack: FakeSlack) -> None:
+def test_a_rate_limited_channel_waits_while_another_channel_is_served(
+    svc: LiveService, fake_slack: FakeSlack
+) -> None:
     fake_slack.set_rate(limit=1, window=6)  # each channel: one message per 6 s, then 429 + Retry-After
     first = svc.fire("g1")
     first_channel = incident_channel(fake_slack, first)["id"]
     ts = card(fake_slack, first_channel)["ts"]
-    wait_for(lambda: fake_slack.rate()["channels"].get(first_channel, {}).get("rejected"), "a 429 in the first channel")
+    wait_for(
+        lambda: fake_slack.rate()["channels"].get(first_channel, {}).get("rejected"),
+        "a 429 in the first channel",
+    )
     second = svc.fire("g2", name="PlatformWorkerDown", service="worker")
     card(fake_slack, incident_channel(fake_slack, second)["id"])  # not frozen by the other channel's 429
     assert thread_texts(fake_slack, first_channel, ts) == []  # still waiting for its Retry-After
     wait_for(lambda: thread_texts(fake_slack, first_channel, ts), "the held step line", timeout=30)
 
 
-def test_add_note_opens_a_modal_whose_submission_adds_the_note(svc: LiveService, fake_slack: FakeSlack) -> None:
+def test_add_note_opens_a_modal_whose_submission_adds_the_note(
+    svc: LiveService, fake_slack: FakeSlack
+) -> None:
     incident_id = svc.fire("g1")
     channel = incident_channel(fake_slack, incident_id)["id"]
     posted = card(fake_slack, channel)
@@ -87,14 +98,17 @@ def test_add_note_opens_a_modal_whose_submission_adds_the_note(svc: LiveService,
     assert notes == ["rolled back 1.4.2"]
 
 
-def test_escalate_pages_the_next_step_with_one_thread_message(svc: LiveService, fake_slack: FakeSlack) -> None:
+def test_escalate_pages_the_next_step_with_one_thread_message(
+    svc: LiveService, fake_slack: FakeSlack
+) -> None:
     incident_id = svc.fire("g1")
     channel = incident_channel(fake_slack, incident_id)["id"]
     posted = card(fake_slack, channel)
     wait_for(lambda: len(thread_texts(fake_slack, channel, posted["ts"])) == 1, "the first step's line")
     fake_slack.send_action("incident_escalate", user_id=ANNA, channel_id=channel, message_ts=posted["ts"])
     lines = wait_for(
-        lambda: (t := thread_texts(fake_slack, channel, posted["ts"])) and len(t) == 2 and t, "the second step's line"
+        lambda: (t := thread_texts(fake_slack, channel, posted["ts"])) and len(t) == 2 and t,
+        "the second step's line",
     )
     assert "step 2" in lines[1] and "<@" in lines[1]
     assert status_of(svc, incident_id) == "triggered"
