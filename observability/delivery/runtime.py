@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 DEFAULT_SLACK_API = "https://slack.com/api/"
 JOB_ID = "outbox-sender"
 # The share of each run interval one run spends draining (a run overrunning its interval is skipped).
-RUN_SHARE = 0.9
+RUN_SHARE = 0.75
 
 
 @dataclass

@@ -54,7 +54,8 @@ def bolt_app(app: FastAPI, settings: Settings) -> AsyncApp:
     assert settings.slack_bot_token is not None and settings.slack_signing_secret is not None
     token = settings.slack_bot_token.get_secret_value()
     base_url = settings.slack_api_url or DEFAULT_SLACK_API
-    client = AsyncWebClient(token=token, base_url=base_url if base_url.endswith("/") else base_url + "/")
+    base_url = base_url if base_url.endswith("/") else base_url + "/"
+    client = AsyncWebClient(token=token, base_url=base_url)
 
     async def authorize(**kwargs: Any) -> AuthorizeResult:
         # One workspace, one bot token: no auth.test round trip on a request's 3-second budget.
@@ -64,7 +65,8 @@ def bolt_app(app: FastAPI, settings: Settings) -> AsyncApp:
 
     bolt = AsyncApp(
         signing_secret=settings.slack_signing_secret.get_secret_value(),
-        client=client,
+        # Tokenless: bolt gives each request a client with the token `authorize` returns.
+        client=AsyncWebClient(base_url=base_url),
         authorize=authorize,
         process_before_response=True,
         ignoring_self_events_enabled=False,
