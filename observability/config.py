@@ -54,7 +54,7 @@ class Settings(BaseSettings):
     outgoing_webhook_secret: SecretStr | None = Field(None, description="HMAC-SHA256 key of the webhook")
     delivery_tick_seconds: float = Field(1.0, gt=0, le=60, description="how often the outbox sender runs")
     delivery_pacing_seconds: float = Field(
-        1.1, ge=0, description="least time between two messages in a channel (Slack: about 1 a second)"
+        1.05, ge=0, description="least time between two messages in a channel (Slack: about 1 a second)"
     )
     delivery_backoff_seconds: float = Field(1.0, gt=0, description="first retry delay (doubles each time)")
     delivery_max_backoff_seconds: float = Field(300.0, gt=0, description="longest retry delay")

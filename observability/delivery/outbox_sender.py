@@ -8,6 +8,7 @@ together with what the send recorded (a card's ts) and the metrics (counted on c
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import threading
@@ -24,6 +25,7 @@ from observability.delivery.retry_policy import RetryPolicy
 from observability.delivery.sender import Message, Outcome, Result, Sender
 from observability.delivery.webhook_sender import PAGE
 from observability.store.delivery_models import OUTBOX_DEAD, OUTBOX_SKIPPED
+from observability.store.engine import serial_writes
 from observability.store.escalation_models import OUTBOX_PENDING, OUTBOX_SENT
 
 log = logging.getLogger(__name__)
@@ -62,7 +64,7 @@ class OutboxSender:
     async def drain_once(self) -> int:
         """Claim and send one batch; how many rows it claimed."""
         now = self.clock()
-        with self.sessions.begin() as session:
+        with serial_writes(self.sessions), self.sessions.begin() as session:
             claimed = outbox.claim(
                 session,
                 now=now,
@@ -90,6 +92,14 @@ class OutboxSender:
     async def run_for(self, seconds: float) -> None:
         """Keep draining for `seconds`: at once when woken, else every IDLE_POLL_SECONDS."""
         deadline = time.monotonic() + seconds
+        async with contextlib.AsyncExitStack() as stack:
+            for sender in self.senders:
+                opened = getattr(sender, "opened", None)  # senders may keep connections for a run
+                if opened is not None:
+                    await stack.enter_async_context(opened())
+            await self._drain_until(deadline)
+
+    async def _drain_until(self, deadline: float) -> None:
         while time.monotonic() < deadline:
             self.wake.clear()
             claimed = await self.drain_once()
@@ -116,11 +126,15 @@ class OutboxSender:
 
     def _settle(self, message: Message, result: Result) -> None:
         now = self.clock()
-        with self.sessions.begin() as session:
+        with serial_writes(self.sessions), self.sessions.begin() as session:
             values = self._values(message, result, now)
             if not outbox.settle(session, message.id, self.owner, **values):
                 log.warning("outbox row %s: lease lost before its outcome was written", message.id)
                 return
+            if message.kind in PACED_KINDS:
+                # Measured from the answer too: a send slowed down after its claim still leaves
+                # the channel its full second before the next message.
+                outbox.pace(session, message.stream, now + self.pacing)
             status = values["status"]
             if status == OUTBOX_SENT:
                 if result.record is not None:

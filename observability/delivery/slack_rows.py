@@ -192,6 +192,8 @@ def steps_fired(
         if retriggered:
             rows.append(_row(incident_id, CARD_UPDATE, place.channel_name, stream, {}, now))
         users = list(dict.fromkeys(slack_user_ids))
+        if not users and place.place == PLACE_SHARED:
+            continue  # it paged only channels (its card's own): a line in a busy shared channel says nothing
         payload = {"text": line, "mentions": users, "invite": users if place.place == PLACE_CHANNEL else []}
         rows.append(_row(incident_id, THREAD, place.channel_name, stream, payload, now))
     if rows:

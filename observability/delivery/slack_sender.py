@@ -8,9 +8,10 @@ and only posted when it is not there. Rate limits are held per (method, channel)
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,6 +27,7 @@ from observability.delivery.channel_names import channel_name
 from observability.delivery.mrkdwn import escape
 from observability.delivery.sender import Message, Outcome, Result, retry, sent
 from observability.store.delivery_models import PLACE_CHANNEL, SlackDigest, SlackIncident
+from observability.store.engine import serial_writes
 from observability.store.escalation_models import OUTBOX_PENDING, OUTBOX_SENT, OutboxMessage
 from observability.store.models import Incident
 
@@ -118,7 +120,7 @@ class SlackSender:
                 raise
             channel_id = str(response["channel"]["id"])
             # Stored at once, in its own transaction: a retry must not create a second channel.
-            with self.sessions.begin() as session:
+            with serial_writes(self.sessions), self.sessions.begin() as session:
                 place = session.get(SlackIncident, incident_id)
                 if place is not None:
                     place.channel, place.channel_name = channel_id, name
@@ -324,10 +326,15 @@ class SlackSender:
     def _incident_url(self, incident_id: int) -> str:
         return f"{self.public_url.rstrip('/')}/incidents/{incident_id}"
 
-    async def close(self) -> None:
-        session = getattr(self.client, "session", None)
-        if session is not None and not session.closed:
-            await session.close()
+    @contextlib.asynccontextmanager
+    async def opened(self) -> AsyncIterator[None]:
+        """One HTTP session for a run of the sender (a session per call costs a TLS context each)."""
+        async with aiohttp.ClientSession() as session:
+            self.client.session = session
+            try:
+                yield
+            finally:
+                self.client.session = None
 
 
 def _pending_ids(session: Session, message: Message, kind: str) -> list[int]:

@@ -7,10 +7,11 @@ same `X-Obs-Delivery` id, so a receiver can drop the copy when an earlier attemp
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from typing import Any
 
@@ -57,9 +58,23 @@ class WebhookSender:
     ) -> None:
         self.url, self.secret, self.public_url, self.clock = url, secret, public_url, clock
         self.timeout, self.transport = timeout, transport
+        self._client: httpx.AsyncClient | None = None
 
     def handles(self, kind: str) -> bool:
         return kind == PAGE
+
+    def _new_client(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(timeout=self.timeout, transport=self.transport)
+
+    @contextlib.asynccontextmanager
+    async def opened(self) -> AsyncIterator[None]:
+        """One client (its connections and TLS context) for a run of the sender."""
+        async with self._new_client() as client:
+            self._client = client
+            try:
+                yield
+            finally:
+                self._client = None
 
     async def send(self, message: Message) -> Result:
         body = json.dumps(page_body(message, self.public_url), separators=(",", ":"), sort_keys=True).encode()
@@ -71,8 +86,11 @@ class WebhookSender:
             DELIVERY_HEADER: str(message.id),
         }
         try:
-            async with httpx.AsyncClient(timeout=self.timeout, transport=self.transport) as client:
-                response = await client.post(self.url, content=body, headers=headers)
+            if self._client is not None:
+                response = await self._client.post(self.url, content=body, headers=headers)
+            else:
+                async with self._new_client() as client:
+                    response = await client.post(self.url, content=body, headers=headers)
         except httpx.HTTPError as exc:
             # The receiver may have it; the same delivery id lets it drop the copy we send next.
             return Result(Outcome.IN_DOUBT, error=f"{type(exc).__name__}: {exc}"[:500])

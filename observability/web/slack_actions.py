@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from observability import audit
 from observability.incidents.errors import IncidentNotFound, InvalidTransition
 from observability.store.delivery_models import SlackRequest
+from observability.store.engine import serial_writes
 from observability.store.transient import commit_with_retry
 
 
@@ -46,7 +47,7 @@ def apply(
     now: datetime,
 ) -> Reply:
     """Run `change` (answer text, incident id, audit details) once for `key`, audited as `action`."""
-    with sessions() as session:
+    with serial_writes(sessions), sessions() as session:
 
         def work() -> Reply:
             if session.get(SlackRequest, key) is not None:
@@ -78,7 +79,7 @@ def apply(
 
 def remember(sessions: sessionmaker[Session], *, key: str, kind: str, actor: str, now: datetime) -> bool:
     """Record a request that changes nothing else; False when it was handled before."""
-    with sessions() as session:
+    with serial_writes(sessions), sessions() as session:
         if session.get(SlackRequest, key) is not None:
             return False
         session.add(SlackRequest(key=key, kind=kind, received_at=now, actor=actor))

@@ -29,6 +29,7 @@ from observability.delivery.mrkdwn import escape, link, mention
 from observability.escalation.matrix import Matrix, Person
 from observability.escalation.oncall import roster
 from observability.store.delivery_models import PLACE_CHANNEL, SlackIncident
+from observability.store.engine import serial_writes
 from observability.store.models import Incident
 from observability.web import slack_actions
 from observability.web.slack_commands import ACTING, HELP, Command, parse
@@ -346,7 +347,7 @@ class SlackBot:
             self.sessions, key=key, kind="refused", actor=user, now=now
         ):
             return
-        with self.sessions.begin() as session:
+        with serial_writes(self.sessions), self.sessions.begin() as session:
             if session.get(Incident, incident_id) is not None and channel:
                 slack_rows.ephemeral(session, incident_id, channel, user, text, now)
 
