@@ -222,9 +222,8 @@ def storm(service: Service, fake: FakeSlack, database_url: str, size: int) -> di
 def report(backend: str, one: list[float], stormed: dict[str, Any], size: int) -> None:
     one = sorted(one)
     print(f"{backend}: one incident, webhook received -> card accepted by Slack, {len(one)} runs")
-    print(
-        f"  p50 {percentile(one, 0.5) * 1000:.0f} ms   p99 {percentile(one, 0.99) * 1000:.0f} ms   max {one[-1] * 1000:.0f} ms"
-    )
+    p50, p99 = percentile(one, 0.5) * 1000, percentile(one, 0.99) * 1000
+    print(f"  p50 {p50:.0f} ms   p99 {p99:.0f} ms   max {one[-1] * 1000:.0f} ms")
     lat = stormed["latencies"]
     print(f"{backend}: storm of {size} incidents posted in {stormed['posting']:.1f} s to one shared channel")
     print(
@@ -259,6 +258,7 @@ def main() -> None:
     parser.add_argument("--postgres", default=os.environ.get("OBS_TEST_POSTGRES_URL", DEFAULT_POSTGRES))
     args = parser.parse_args()
     print(GOALS)
+    print("load average %.1f %.1f %.1f on %d cores" % (*os.getloadavg(), os.cpu_count() or 0))
     if args.backend in ("sqlite", "both"):
         with tempfile.TemporaryDirectory(prefix="obs-bench-db-") as tmp:
             run("sqlite", f"sqlite:///{tmp}/obs.db", args.runs, args.storm)

@@ -89,24 +89,25 @@ class OutboxSender:
                 return total
         return total
 
-    async def run_for(self, seconds: float) -> None:
-        """Keep draining for `seconds`: at once when woken, else every IDLE_POLL_SECONDS."""
+    async def run_for(self, seconds: float, stop: Callable[[], bool] = lambda: False) -> None:
+        """Keep draining for `seconds` (or until `stop()`): at once when woken, else every
+        IDLE_POLL_SECONDS."""
         deadline = time.monotonic() + seconds
         async with contextlib.AsyncExitStack() as stack:
             for sender in self.senders:
                 opened = getattr(sender, "opened", None)  # senders may keep connections for a run
                 if opened is not None:
                     await stack.enter_async_context(opened())
-            await self._drain_until(deadline)
+            await self._drain_until(deadline, stop)
 
-    async def _drain_until(self, deadline: float) -> None:
-        while time.monotonic() < deadline:
+    async def _drain_until(self, deadline: float, stop: Callable[[], bool]) -> None:
+        while time.monotonic() < deadline and not stop():
             self.wake.clear()
             claimed = await self.drain_once()
             if claimed:
                 continue
             until = min(deadline, time.monotonic() + IDLE_POLL_SECONDS)
-            while time.monotonic() < until and not self.wake.is_set():
+            while time.monotonic() < until and not self.wake.is_set() and not stop():
                 await asyncio.sleep(WAKE_CHECK_SECONDS)
 
     async def _deliver(self, message: Message) -> None:

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.base import STATE_STOPPED, BaseScheduler
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
@@ -32,8 +33,9 @@ log = logging.getLogger(__name__)
 
 DEFAULT_SLACK_API = "https://slack.com/api/"
 JOB_ID = "outbox-sender"
-# The share of each run interval one run spends draining (a run overrunning its interval is skipped).
-RUN_SHARE = 0.75
+# One run drains this long; the job fires every interval, and a firing that finds a run going
+# returns at once. So the sender runs without gaps, and a run that died restarts within an interval.
+RUN_SECONDS = 300.0
 
 
 @dataclass
@@ -47,6 +49,8 @@ class Delivery:
     last_run_at: datetime | None = None
     last_error: str = ""
     runs: int = field(default=0)
+    _running: bool = field(default=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def state(self) -> str:
         parts = [
@@ -54,19 +58,29 @@ class Delivery:
             f"outgoing webhook {'on' if self.webhook else 'off'}",
         ]
         if self.last_run_at is not None:
-            parts.append(f"last run {self.last_run_at:%H:%M:%S} UTC")
+            parts.append(
+                f"sender {'running' if self._running else 'idle'}, seen {self.last_run_at:%H:%M:%S} UTC"
+            )
         if self.last_error:
             parts.append(f"last error: {self.last_error}")
         return "; ".join(parts)
 
-    def run(self) -> None:
-        """One scheduler run: drain the outbox for most of the interval."""
+    def run(self, stopped: Callable[[], bool] = lambda: False) -> None:
+        """One scheduler firing: drain the outbox for RUN_SECONDS, unless a run is already going."""
+        with self._lock:
+            if self._running:
+                self.last_run_at = datetime.now(UTC)
+                return
+            self._running = True
         try:
-            asyncio.run(self.sender.run_for(self.interval * RUN_SHARE))
+            asyncio.run(self.sender.run_for(RUN_SECONDS, stop=stopped))
             self.last_error = ""
         except Exception as exc:  # a database hiccup must not kill the job; the next run retries
             log.exception("outbox sender run failed")
             self.last_error = type(exc).__name__
+        finally:
+            with self._lock:
+                self._running = False
         self.last_run_at = datetime.now(UTC)
         self.runs += 1
 
@@ -144,13 +158,15 @@ def wake_on_commit(sessions: sessionmaker[Session], sender: OutboxSender) -> Non
 
 
 def add_job(scheduler: BaseScheduler, delivery: Delivery) -> None:
-    """Run the outbox sender on `scheduler` every `delivery.interval` seconds."""
+    """Run the outbox sender on `scheduler`, looked after every `delivery.interval` seconds."""
     scheduler.add_job(
         delivery.run,
         "interval",
+        # The run ends as soon as the scheduler shuts down (its shutdown waits for running jobs).
+        kwargs={"stopped": lambda: scheduler.state == STATE_STOPPED},
         seconds=delivery.interval,
         id=JOB_ID,
-        max_instances=1,
+        max_instances=2,  # the second firing sees the first running and returns
         coalesce=True,
         next_run_time=datetime.now(UTC),
         misfire_grace_time=None,
