@@ -258,7 +258,8 @@ def main() -> None:
     parser.add_argument("--postgres", default=os.environ.get("OBS_TEST_POSTGRES_URL", DEFAULT_POSTGRES))
     args = parser.parse_args()
     print(GOALS)
-    print("load average %.1f %.1f %.1f on %d cores" % (*os.getloadavg(), os.cpu_count() or 0))
+    one, five, fifteen = os.getloadavg()
+    print(f"load average {one:.1f} {five:.1f} {fifteen:.1f} on {os.cpu_count()} cores")
     if args.backend in ("sqlite", "both"):
         with tempfile.TemporaryDirectory(prefix="obs-bench-db-") as tmp:
             run("sqlite", f"sqlite:///{tmp}/obs.db", args.runs, args.storm)
