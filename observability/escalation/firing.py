@@ -25,6 +25,7 @@ from observability.escalation.matrix import Matrix, Target
 from observability.escalation.oncall import ShiftCache
 from observability.escalation.plan import Page, pages
 from observability.incidents.lifecycle import ACKNOWLEDGED, ESCALATED, INCIDENT_RESOLVED, TRIGGERED
+from observability.store.episode_writes import mark_first_paged
 from observability.store.escalation_models import (
     OUTBOX_PENDING,
     STEP_CANCELLED,
@@ -153,7 +154,7 @@ def _fire_claimed(
             .values(status=TRIGGERED, updated_at=fired_at)
             .execution_options(synchronize_session=False)
         )
-    events, messages, threads = [], [], []
+    events, messages, paged, threads = [], [], set(), []
     targets = _TargetCache(matrix)
     shifts = ShiftCache()
     for step in due:
@@ -163,12 +164,15 @@ def _fire_claimed(
         )
         events.append(event)
         messages.extend(outbox)
+        if outbox:
+            paged.add(incident.id)
         # Slack: one thread line per step, mentioning every person it pages.
-        paged = [row["channel"] for row in outbox if row["person"]]
-        threads.append((step.incident_id, event["message"], paged, step.incident_id in retriggered))
+        people = [row["channel"] for row in outbox if row["person"]]
+        threads.append((step.incident_id, event["message"], people, step.incident_id in retriggered))
         record_escalation(session, severity=incident.severity)
     _INSERT_EVENTS.execute(session, events)
     _INSERT_OUTBOX.execute(session, messages)
+    mark_first_paged(session, paged, fired_at)
     slack_rows.steps_fired(session, threads, fired_at)
     # Stamped last, just before the commit, so measured lateness includes the batch's own work.
     session.execute(
@@ -247,7 +251,7 @@ def _fire(
         "incident_id": incident.id,
         "at": fired_at,
         "kind": ESCALATED,
-        "actor": ESCALATION_ACTOR,
+        "actor": escalated_by or ESCALATION_ACTOR,
         "message": message,
         "data": data,
     }
