@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from observability.delivery import slack_rows
 from observability.escalation.durations import format_duration
 from observability.escalation.matrix import Matrix, Target
 from observability.escalation.oncall import ShiftCache
@@ -155,7 +156,7 @@ def _fire_claimed(
             .values(status=TRIGGERED, updated_at=fired_at)
             .execution_options(synchronize_session=False)
         )
-    events, messages, paged = [], [], set()
+    events, messages, paged, threads = [], [], set(), []
     targets = _TargetCache(matrix)
     shifts = ShiftCache()
     for step in due:
@@ -167,10 +168,14 @@ def _fire_claimed(
         messages.extend(outbox)
         if outbox:
             paged.add(incident.id)
+        # Slack: one thread line per step, mentioning every person it pages.
+        people = [row["channel"] for row in outbox if row["person"]]
+        threads.append((step.incident_id, event["message"], people, step.incident_id in retriggered))
         record_escalation(session, severity=incident.severity)
     _INSERT_EVENTS.execute(session, events)
     _INSERT_OUTBOX.execute(session, messages)
     mark_first_paged(session, paged, fired_at)
+    slack_rows.steps_fired(session, threads, fired_at)
     # Stamped last, just before the commit, so measured lateness includes the batch's own work.
     session.execute(
         update(EscalationStep)

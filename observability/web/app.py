@@ -43,6 +43,7 @@ ROUTERS = (
     "observability.web.incident_pages",
     "observability.web.oncall_page",
     "observability.web.api_docs",
+    "observability.web.slack_events",
 )
 
 
