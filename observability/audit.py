@@ -13,6 +13,8 @@ from observability.store.access_models import AuditEntry
 INCIDENT_ACKNOWLEDGE = "incident.acknowledge"
 INCIDENT_RESOLVE = "incident.resolve"
 INCIDENT_NOTE = "incident.note"
+INCIDENT_ESCALATE = "incident.escalate"
+INCIDENT_SEVERITY = "incident.severity"
 TOKEN_CREATE = "token.create"
 TOKEN_REVOKE = "token.revoke"
 

@@ -4,7 +4,9 @@
 - acknowledged: cancel what is pending; if the policy has an ack timeout, plan the next round
   from `now + ack_timeout` (the re-arm: it fires unless someone resolves or acknowledges again);
 - resolved: cancel what is pending;
-- reopened: cancel what is pending and plan a fresh round from `now`.
+- reopened: cancel what is pending and plan a fresh round from `now`;
+- escalate now (a person's request): the next pending step becomes due `now`; with none pending
+  (acknowledged, no ack timeout) a fresh round is planned from `now`.
 
 The matrix is the one the service loaded at start (`use_matrix`); a process that never called it
 (a CLI, a script) loads the configured one on first use.
@@ -78,6 +80,15 @@ def on_resolved(session: Session, incident: IncidentLike, now: datetime) -> None
 def on_reopened(session: Session, incident: IncidentLike, now: datetime) -> None:
     steps.cancel_pending(session, incident.id, now, "reopened")
     policy = active_matrix().policy_for(incident_labels(incident))
+    steps.schedule(
+        session, incident.id, escalation_plan(policy, now, round=steps.next_round(session, incident.id)), now
+    )
+
+
+def on_escalate_now(session: Session, incident: IncidentLike, now: datetime) -> None:
+    if steps.bring_forward(session, incident.id, now):
+        return
+    policy = _policy_of(session, incident)
     steps.schedule(
         session, incident.id, escalation_plan(policy, now, round=steps.next_round(session, incident.id)), now
     )

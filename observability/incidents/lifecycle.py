@@ -30,6 +30,8 @@ ESCALATED = "escalated"
 NOTIFIED = "notified"
 RESOLVED_EVENT = "resolved"
 REOPENED = "reopened"
+ESCALATION_REQUESTED = "escalation_requested"  # a person asked to page the next step now
+SEVERITY_CHANGED = "severity_changed"
 EVENT_KINDS = (
     OPENED,
     ALERT_FIRED,
@@ -40,6 +42,8 @@ EVENT_KINDS = (
     NOTIFIED,
     RESOLVED_EVENT,
     REOPENED,
+    ESCALATION_REQUESTED,
+    SEVERITY_CHANGED,
 )
 
 # What a plan does with the group's incident.

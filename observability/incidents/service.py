@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Text, cast, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from observability import telemetry
 from observability.escalation import hooks as escalation
 from observability.incidents import lifecycle
-from observability.incidents.errors import IncidentNotFound
+from observability.incidents.errors import IncidentNotFound, InvalidTransition
 from observability.store.models import Incident, TimelineEvent
 
 
@@ -33,10 +33,15 @@ def list_incidents(
     status: str | None = None,
     service: str | None = None,
     severity: str | None = None,
+    search: str | None = None,
+    by_last_activity: bool = False,
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[Incident], int]:
-    """Incidents matching the filters, newest first, and how many match in total."""
+    """Incidents matching the filters, newest first (or last active first), and how many match.
+
+    `search` matches a substring of the title or the group labels, ignoring case.
+    """
     conditions = []
     if status is not None:
         conditions.append(Incident.status == status)
@@ -44,10 +49,16 @@ def list_incidents(
         conditions.append(Incident.service == service)
     if severity is not None:
         conditions.append(Incident.severity == severity)
+    if search:
+        conditions.append(
+            or_(
+                Incident.title.icontains(search, autoescape=True),
+                cast(Incident.group_labels, Text).icontains(search, autoescape=True),
+            )
+        )
+    order = (Incident.updated_at.desc(), Incident.id.desc()) if by_last_activity else (Incident.id.desc(),)
     total = session.scalar(select(func.count()).select_from(Incident).where(*conditions)) or 0
-    page = session.scalars(
-        select(Incident).where(*conditions).order_by(Incident.id.desc()).limit(limit).offset(offset)
-    )
+    page = session.scalars(select(Incident).where(*conditions).order_by(*order).limit(limit).offset(offset))
     return list(page), int(total)
 
 
@@ -78,6 +89,30 @@ def add_note(session: Session, *, incident_id: int, actor: str, text: str, now: 
     incident = _locked(session, incident_id)
     incident.updated_at = now
     return _append(session, incident, lifecycle.NOTE, actor, text, now)
+
+
+def escalate_now(session: Session, *, incident_id: int, actor: str, now: datetime) -> Incident:
+    """Page the next escalation step now instead of at its due time (InvalidTransition when resolved)."""
+    incident = _locked(session, incident_id)
+    if incident.status == lifecycle.INCIDENT_RESOLVED:
+        raise InvalidTransition(incident_id, incident.status, "escalate")
+    incident.updated_at = now
+    _append(session, incident, lifecycle.ESCALATION_REQUESTED, actor, f"escalated now by {actor}", now)
+    escalation.on_escalate_now(session, incident, now)
+    return incident
+
+
+def change_severity(
+    session: Session, *, incident_id: int, actor: str, severity: str, now: datetime
+) -> Incident:
+    """Set the incident's severity (InvalidTransition when it already has it)."""
+    incident = _locked(session, incident_id)
+    if incident.severity == severity:
+        raise InvalidTransition(incident_id, f"already {severity}", "change the severity of")
+    previous, incident.severity, incident.updated_at = incident.severity, severity, now
+    message = f"severity changed from {previous or 'none'} to {severity} by {actor}"
+    _append(session, incident, lifecycle.SEVERITY_CHANGED, actor, message, now)
+    return incident
 
 
 def _locked(session: Session, incident_id: int) -> Incident:

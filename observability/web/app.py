@@ -23,6 +23,7 @@ ROUTERS = (
     "observability.web.oncall",
     "observability.web.runbooks_site",
     "observability.web.incident_pages",
+    "observability.web.incident_actions",
 )
 
 
