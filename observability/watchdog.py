@@ -12,20 +12,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
-from functools import partial
 
 import psycopg
-from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from observability.catalog import names
+from observability.escalation.matrix import Matrix
 from observability.incidents.alert_facts import RunbookLink
 from observability.incidents.payload import AlertmanagerNotification
-from observability.ingest.writer import WATCHDOG_ALERTNAME, DuplicateNotification, write_notification
+from observability.ingest.transaction import WATCHDOG_ALERTNAME, DuplicateNotification, write_notification
 from observability.store.models import RESOLVED, Heartbeat, Incident, IncidentAlert
 
 log = logging.getLogger(__name__)
@@ -69,6 +69,7 @@ def check_watchdog(
     *,
     timeout: timedelta = timedelta(seconds=600),
     runbooks: Mapping[str, RunbookLink] | None = None,
+    matrix: Matrix,
 ) -> Verdict:
     """Open or resolve the pipeline-down incident as the heartbeat says; the caller commits."""
     last_seen = session.scalar(select(Heartbeat.last_seen_at).where(Heartbeat.name == WATCHDOG_ALERTNAME))
@@ -78,7 +79,8 @@ def check_watchdog(
     verdict = decide(last_seen=last_seen, now=now, timeout=timeout, incident_open=open_id is not None)
     if verdict is Verdict.OPEN:
         assert last_seen is not None
-        _write(session, pipeline_down_notification(started_at=last_seen + timeout, runbooks=runbooks), now)
+        notification = pipeline_down_notification(started_at=last_seen + timeout, runbooks=runbooks)
+        _write(session, notification, now, matrix)
     elif verdict is Verdict.RECOVER:
         # Resolve the very occurrence that was opened: same fingerprint and startsAt.
         started_at = session.scalar(
@@ -90,7 +92,7 @@ def check_watchdog(
         notification = pipeline_down_notification(
             started_at=started_at, ended_at=last_seen, runbooks=runbooks
         )
-        _write(session, notification, now)
+        _write(session, notification, now, matrix)
     if verdict in (Verdict.OPEN, Verdict.RECOVER):
         log.warning("dead-man's switch: %s (Watchdog last seen %s)", verdict.value, last_seen)
     return verdict
@@ -148,7 +150,7 @@ def pipeline_down_notification(
     )
 
 
-def _write(session: Session, notification: AlertmanagerNotification, now: datetime) -> None:
+def _write(session: Session, notification: AlertmanagerNotification, now: datetime, matrix: Matrix) -> None:
     # In a savepoint: when another replica wrote the same notification first, undo only this.
     try:
         with session.begin_nested():
@@ -160,6 +162,7 @@ def _write(session: Session, notification: AlertmanagerNotification, now: dateti
                 now=now,
                 reopen_window=timedelta(0),
                 runbooks={},
+                matrix=matrix,
             )
     except (DuplicateNotification, IntegrityError, psycopg.IntegrityError):
         # psycopg's own error too: the PostgreSQL ingest path writes on the raw connection.
@@ -172,46 +175,34 @@ def run_check(
     *,
     timeout: timedelta,
     runbooks: Mapping[str, RunbookLink] | None = None,
+    matrix: Matrix,
 ) -> Verdict:
     """One tick in its own transaction (what the scheduler runs)."""
     with sessions() as session:
-        verdict = check_watchdog(session, now, timeout=timeout, runbooks=runbooks)
+        verdict = check_watchdog(session, now, timeout=timeout, runbooks=runbooks, matrix=matrix)
         session.commit()
     return verdict
 
 
-class WatchdogScheduler:
-    """A BackgroundScheduler running the dead-man's switch every `interval` seconds."""
+WATCHDOG_JOB_ID = "watchdog-check"
 
-    def __init__(
-        self,
-        sessions: sessionmaker[Session],
-        *,
-        timeout: timedelta,
-        runbooks: Mapping[str, RunbookLink],
-        clock: Callable[[], datetime],
-        interval: float = CHECK_INTERVAL_SECONDS,
-    ) -> None:
-        self._tick = partial(self._run, sessions, timeout, runbooks, clock)
-        self._scheduler = BackgroundScheduler(timezone=UTC)
-        self._scheduler.add_job(
-            self._tick, "interval", seconds=interval, id="watchdog-check", max_instances=1, coalesce=True
-        )
 
-    @staticmethod
-    def _run(
-        sessions: sessionmaker[Session],
-        timeout: timedelta,
-        runbooks: Mapping[str, RunbookLink],
-        clock: Callable[[], datetime],
-    ) -> None:
+def add_watchdog_job(
+    scheduler: BaseScheduler,
+    sessions: sessionmaker[Session],
+    *,
+    timeout: timedelta,
+    runbooks: Mapping[str, RunbookLink],
+    matrix: Matrix,
+    clock: Callable[[], datetime],
+    interval: float = CHECK_INTERVAL_SECONDS,
+) -> None:
+    """Run the dead-man's switch on the process's scheduler every `interval` seconds."""
+
+    def run() -> None:
         try:
-            run_check(sessions, clock(), timeout=timeout, runbooks=runbooks)
+            run_check(sessions, clock(), timeout=timeout, runbooks=runbooks, matrix=matrix)
         except Exception:  # a database hiccup must not kill the job; the next run retries
             log.exception("dead-man's switch check failed")
 
-    def start(self) -> None:
-        self._scheduler.start()
-
-    def shutdown(self) -> None:
-        self._scheduler.shutdown(wait=True)
+    scheduler.add_job(run, "interval", seconds=interval, id=WATCHDOG_JOB_ID, max_instances=1, coalesce=True)

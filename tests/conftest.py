@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.fakes.pager import fake_pager, fake_pager_server  # noqa: F401  (fixtures)
+from tests.fakes.slack import fake_slack, fake_slack_server  # noqa: F401  (fixtures)
 from tests.support import unavailable
 
 REPO_ROOT = Path(__file__).resolve().parents[1]

@@ -140,10 +140,13 @@ def simulation_lines(
 
 
 def run_engine(args: argparse.Namespace) -> int:
+    from datetime import UTC
+
+    from apscheduler.schedulers.background import BackgroundScheduler
+
     from observability.cli.matrix_options import load_matrix_or_report
     from observability.config import SettingsError, load_settings
-    from observability.escalation import hooks
-    from observability.escalation.engine import EscalationEngine, EscalationScheduler
+    from observability.escalation.engine import EscalationEngine, add_escalation_job
     from observability.store.engine import make_engine, session_factory
     from observability.store.migrate import upgrade
 
@@ -155,11 +158,12 @@ def run_engine(args: argparse.Namespace) -> int:
     matrix = load_matrix_or_report(args.matrix or settings.matrix_path, "obs escalation run")
     if matrix is None:
         return 1
-    hooks.use_matrix(matrix)
     engine = make_engine(settings.database_url)
     upgrade(engine)
     escalation = EscalationEngine(session_factory(engine), matrix)
-    scheduler = EscalationScheduler(escalation, interval=settings.escalation_tick_seconds)
+    # The command's one scheduler, as in the service: every periodic job of this process runs on it.
+    scheduler = BackgroundScheduler(timezone=UTC)
+    add_escalation_job(scheduler, escalation, interval=settings.escalation_tick_seconds)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
@@ -168,6 +172,6 @@ def run_engine(args: argparse.Namespace) -> int:
     try:
         stop.wait(args.duration)
     finally:
-        scheduler.shutdown()
+        scheduler.shutdown(wait=True)
         engine.dispose()
     return 0

@@ -69,6 +69,8 @@ def run(args: argparse.Namespace) -> int:
         app = create_app(settings)
     except MatrixError as exc:  # the service refuses to start on an invalid escalation matrix
         return _fail(f"{exc} (check it with `obs check-config`)")
+    except SettingsError as exc:  # a setting only the app can check (OBS_API_TOKENS)
+        return _fail(str(exc))
     # uvloop and httptools (both installed) rather than "auto", so a missing one fails loudly;
     # one access-log line per webhook cost more than the line is worth below "info".
     server = {

@@ -1,4 +1,4 @@
-"""The escalation engine: fire due steps now (`tick`), or keep doing it on an APScheduler job.
+"""The escalation engine: fire due steps now (`tick`), or keep doing it as a job of the process's scheduler.
 
 Every replica runs one. The job runs about once a second; within a run it sleeps until the next
 pending step is due, looking again at least every quarter second (new incidents plan steps due
@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
 from sqlalchemy.orm import Session, sessionmaker
 
 from observability.escalation import steps
@@ -104,34 +104,27 @@ class EscalationEngine:
             time.sleep(max(min(wait, POLL_SECONDS, remaining), BUSY_RETRY_SECONDS))
 
 
-class EscalationScheduler:
-    """A BackgroundScheduler running `engine.run_for(interval)` every `interval` seconds."""
+ESCALATION_JOB_ID = "escalation-tick"
 
-    def __init__(self, engine: EscalationEngine, *, interval: float = 1.0) -> None:
-        self.engine = engine
-        self.interval = interval
-        self._scheduler = BackgroundScheduler(timezone=UTC)
-        self._scheduler.add_job(
-            self._run,
-            "interval",
-            seconds=interval,
-            id="escalation-tick",
-            max_instances=1,
-            coalesce=True,
-            next_run_time=datetime.now(UTC),
-            misfire_grace_time=None,
-        )
 
-    def _run(self) -> None:
+def add_escalation_job(scheduler: BaseScheduler, engine: EscalationEngine, *, interval: float = 1.0) -> None:
+    """Run `engine.run_for` on the process's scheduler every `interval` seconds, from now."""
+
+    def run() -> None:
         try:
             # Stop well before the next run is due (a run overruns by one batch at most): a run
             # still going at the next trigger makes APScheduler skip that one, a gap in polling.
-            self.engine.run_for(self.interval * RUN_SHARE)
+            engine.run_for(interval * RUN_SHARE)
         except Exception:  # a database hiccup must not kill the job; the next run retries
             log.exception("escalation tick failed")
 
-    def start(self) -> None:
-        self._scheduler.start()
-
-    def shutdown(self) -> None:
-        self._scheduler.shutdown(wait=True)
+    scheduler.add_job(
+        run,
+        "interval",
+        seconds=interval,
+        id=ESCALATION_JOB_ID,
+        max_instances=1,
+        coalesce=True,
+        next_run_time=datetime.now(UTC),
+        misfire_grace_time=None,
+    )

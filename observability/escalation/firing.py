@@ -12,7 +12,7 @@ Core statements, a handful per batch whatever its size: this is the engine's hot
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -94,6 +94,32 @@ def fire_due_steps(
         .limit(limit)
         .with_for_update(skip_locked=True)
     ).all()
+    return _fire_claimed(session, matrix, claimed, worker=worker, clock=clock)
+
+
+def fire_next_step(session: Session, matrix: Matrix, *, incident_id: int, actor: str, now: datetime) -> int:
+    """Fire the incident's earliest pending step at once, for `actor`; 1, or 0 when none is pending."""
+    # Waits for (rather than skips) a step an engine is firing: then that one is no longer pending.
+    claimed = session.execute(
+        select(*_STEP_COLUMNS)
+        .where(EscalationStep.incident_id == incident_id, EscalationStep.status == STEP_PENDING)
+        .order_by(EscalationStep.due_at, EscalationStep.id)
+        .limit(1)
+        .with_for_update()
+    ).all()
+    return _fire_claimed(session, matrix, claimed, worker=actor, clock=lambda: now, escalated_by=actor)
+
+
+def _fire_claimed(
+    session: Session,
+    matrix: Matrix,
+    claimed: Sequence[Any],
+    *,
+    worker: str,
+    clock: Callable[[], datetime],
+    escalated_by: str | None = None,
+) -> int:
+    """Fire the claimed steps: timeline events, outbox rows, episodes' first page; how many fired."""
     if not claimed:
         return 0
     incident_ids = {step.incident_id for step in claimed}
@@ -115,7 +141,8 @@ def fire_due_steps(
     if not due:
         return 0
     # Only a re-armed round is pending while acknowledged (the ack cancelled the rest): the ack
-    # timeout ran out with the incident unresolved, so it needs acknowledging again.
+    # timeout ran out with the incident unresolved, so it needs acknowledging again. A step
+    # someone fires by hand likewise pages people who have not acknowledged yet.
     retriggered = {step.incident_id for step in due if incidents[step.incident_id].status == ACKNOWLEDGED}
     if retriggered:
         session.execute(
@@ -131,7 +158,7 @@ def fire_due_steps(
     for step in due:
         incident = incidents[step.incident_id]
         event, outbox = _fire(
-            matrix, targets, shifts, step, incident, fired_at, step.incident_id in retriggered
+            matrix, targets, shifts, step, incident, fired_at, step.incident_id in retriggered, escalated_by
         )
         events.append(event)
         messages.extend(outbox)
@@ -182,6 +209,7 @@ def _fire(
     incident: Any,
     fired_at: datetime,
     retriggered: bool,
+    escalated_by: str | None,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The timeline event and outbox rows of one fired step."""
     known, missing = targets.split(step.targets)
@@ -192,7 +220,9 @@ def _fire(
     steps = f"/{len(policy.steps)}" if policy else ""
     where = f"{step.policy} step {step.step + 1}{steps}, cycle {step.cycle + 1}{cycles}, round {step.round}"
     message = "paged " + (", ".join(_describe(page) for page in paged) or "nobody") + f" ({where})"
-    if retriggered:
+    if escalated_by is not None:
+        message = f"escalated by {escalated_by}: {message}"
+    elif retriggered:
         message = f"ack timeout: still unresolved {_since(incident, fired_at)}, re-triggered; {message}"
     if missing:
         message += f"; not in the matrix any more: {', '.join(missing)}"
@@ -206,6 +236,8 @@ def _fire(
         "pages": [{"target": p.target, "person": p.person, "address": p.address} for p in paged],
         "retriggered": retriggered,
     }
+    if escalated_by is not None:
+        data["escalated_by"] = escalated_by
     event = {
         "incident_id": incident.id,
         "at": fired_at,

@@ -4,12 +4,10 @@
 - acknowledged: cancel what is pending; if the policy has an ack timeout, plan the next round
   from `now + ack_timeout` (the re-arm: it fires unless someone resolves or acknowledges again);
 - resolved: cancel what is pending;
-- reopened: cancel what is pending and plan a fresh round from `now`;
-- escalate now (a person's request): the next pending step becomes due `now`; with none pending
-  (acknowledged, no ack timeout) a fresh round is planned from `now`.
+- reopened: cancel what is pending and plan a fresh round from `now`.
 
-The matrix is the one the service loaded at start (`use_matrix`); a process that never called it
-(a CLI, a script) loads the configured one on first use.
+Every hook takes the matrix its caller was given (the app loads it once, `app.state.matrix`; a CLI
+command loads it once at start): nothing here reads the environment or keeps state.
 """
 
 from __future__ import annotations
@@ -24,8 +22,6 @@ from observability.escalation import steps
 from observability.escalation.matrix import Matrix, Policy
 from observability.escalation.plan import escalation_plan, rearmed_plan
 
-_active: Matrix | None = None
-
 
 class IncidentLike(Protocol):
     """What the hooks read of an incident (an ORM Incident or a row of the incidents table)."""
@@ -33,23 +29,6 @@ class IncidentLike(Protocol):
     id: Any
     service: str
     severity: str
-
-
-def use_matrix(matrix: Matrix | None) -> None:
-    """Make `matrix` the one every hook plans with (None: load the configured one on next use)."""
-    global _active
-    _active = matrix
-
-
-def active_matrix() -> Matrix:
-    """The matrix in use, loading the configured one if none was set."""
-    global _active
-    if _active is None:
-        from observability.config import load_settings
-        from observability.escalation.loading import load_matrix
-
-        _active = load_matrix(load_settings().matrix_path)
-    return _active
 
 
 def incident_labels(incident: IncidentLike) -> dict[str, str]:
@@ -60,14 +39,14 @@ def incident_labels(incident: IncidentLike) -> dict[str, str]:
     return labels
 
 
-def on_opened(session: Session, incident: IncidentLike, now: datetime) -> None:
-    policy = active_matrix().policy_for(incident_labels(incident))
+def on_opened(session: Session, incident: IncidentLike, now: datetime, matrix: Matrix) -> None:
+    policy = matrix.policy_for(incident_labels(incident))
     steps.schedule(session, incident.id, escalation_plan(policy, now, round=0), now)
 
 
-def on_acknowledged(session: Session, incident: IncidentLike, now: datetime) -> None:
+def on_acknowledged(session: Session, incident: IncidentLike, now: datetime, matrix: Matrix) -> None:
     steps.cancel_pending(session, incident.id, now, "acknowledged")
-    policy = _policy_of(session, incident)
+    policy = policy_of(session, incident, matrix)
     steps.schedule(
         session, incident.id, rearmed_plan(policy, now, steps.next_round(session, incident.id)), now
     )
@@ -77,25 +56,15 @@ def on_resolved(session: Session, incident: IncidentLike, now: datetime) -> None
     steps.cancel_pending(session, incident.id, now, "resolved")
 
 
-def on_reopened(session: Session, incident: IncidentLike, now: datetime) -> None:
+def on_reopened(session: Session, incident: IncidentLike, now: datetime, matrix: Matrix) -> None:
     steps.cancel_pending(session, incident.id, now, "reopened")
-    policy = active_matrix().policy_for(incident_labels(incident))
+    policy = matrix.policy_for(incident_labels(incident))
     steps.schedule(
         session, incident.id, escalation_plan(policy, now, round=steps.next_round(session, incident.id)), now
     )
 
 
-def on_escalate_now(session: Session, incident: IncidentLike, now: datetime) -> None:
-    if steps.bring_forward(session, incident.id, now):
-        return
-    policy = _policy_of(session, incident)
-    steps.schedule(
-        session, incident.id, escalation_plan(policy, now, round=steps.next_round(session, incident.id)), now
-    )
-
-
-def _policy_of(session: Session, incident: IncidentLike) -> Policy:
-    # Keep the policy the incident escalated under, unless a matrix reload dropped it.
-    matrix = active_matrix()
+def policy_of(session: Session, incident: IncidentLike, matrix: Matrix) -> Policy:
+    """The policy the incident escalates under (its latest round's, unless the matrix dropped it)."""
     planned = steps.current_policy(session, incident.id)
     return (planned and matrix.policy(planned)) or matrix.policy_for(incident_labels(incident))

@@ -63,20 +63,6 @@ def cancel_pending(session: Session, incident_id: int, now: datetime, reason: st
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def bring_forward(session: Session, incident_id: int, now: datetime) -> bool:
-    """Make the incident's earliest pending step due `now`; False when none is pending."""
-    earliest = session.scalar(
-        select(EscalationStep)
-        .where(EscalationStep.incident_id == incident_id, EscalationStep.status == STEP_PENDING)
-        .order_by(EscalationStep.due_at, EscalationStep.id)
-        .limit(1)
-    )
-    if earliest is None:
-        return False
-    earliest.due_at = min(earliest.due_at, now)
-    return True
-
-
 def next_round(session: Session, incident_id: int) -> int:
     """The round number a new plan for the incident gets (0 for its first)."""
     latest = session.scalar(

@@ -30,7 +30,6 @@ ESCALATED = "escalated"
 NOTIFIED = "notified"
 RESOLVED_EVENT = "resolved"
 REOPENED = "reopened"
-ESCALATION_REQUESTED = "escalation_requested"  # a person asked to page the next step now
 SEVERITY_CHANGED = "severity_changed"
 EVENT_KINDS = (
     OPENED,
@@ -42,7 +41,6 @@ EVENT_KINDS = (
     NOTIFIED,
     RESOLVED_EVENT,
     REOPENED,
-    ESCALATION_REQUESTED,
     SEVERITY_CHANGED,
 )
 

@@ -11,9 +11,15 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from observability.escalation.matrix import Matrix
 from observability.incidents.alert_facts import RunbookLink
 from observability.incidents.payload import AlertmanagerAlert, AlertmanagerNotification
-from observability.ingest.writer import DUPLICATE, DuplicateNotification, IngestResult, write_notification
+from observability.ingest.transaction import (
+    DUPLICATE,
+    DuplicateNotification,
+    IngestResult,
+    write_notification,
+)
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +36,7 @@ def ingest_notification(
     now: datetime,
     reopen_window: timedelta,
     runbooks: Mapping[str, RunbookLink],
+    matrix: Matrix,
     extra_alerts: Sequence[AlertmanagerAlert] = (),
 ) -> IngestResult:
     """Commit the notification's effects (or nothing, for a duplicate); raises when it cannot."""
@@ -53,6 +60,7 @@ def ingest_notification(
                         now=now,
                         reopen_window=reopen_window,
                         runbooks=runbooks,
+                        matrix=matrix,
                     )
             except DuplicateNotification:
                 return IngestResult(outcome=DUPLICATE)

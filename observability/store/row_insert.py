@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Any, cast
 
 from pydantic_core import to_json
 from sqlalchemy import Table
 from sqlalchemy.orm import DeclarativeBase, Session
 
-from observability.store.base import UTCDateTime
+from observability.store.base import normalise_row, utc_columns
 
 
 class RowInsert:
@@ -32,25 +31,15 @@ class RowInsert:
             f"INSERT INTO {table.name} ({names}) SELECT {names} "
             f"FROM json_populate_recordset(NULL::{table.name}, CAST(%s AS json))"
         )
-        self._utc_columns = tuple(name for name in columns if isinstance(table.c[name].type, UTCDateTime))
+        self._utc_columns = utc_columns(table)
 
     def execute(self, session: Session, rows: list[dict[str, Any]]) -> None:
-        """Insert the rows in the session's transaction (on PostgreSQL: datetimes made UTC in place)."""
+        """Insert the rows in the session's transaction (datetimes made aware UTC on both paths)."""
         if not rows:
             return
+        normalised = [normalise_row(row, self._utc_columns) for row in rows]
         connection = session.connection()
         if connection.dialect.name != "postgresql":
-            connection.execute(self._core, rows)
+            connection.execute(self._core, normalised)
             return
-        # The JSON path bypasses column types: do what UTCDateTime does on the Core path.
-        for row in rows:
-            for name in self._utc_columns:
-                if row[name] is not None:
-                    row[name] = _utc(row[name])
-        connection.exec_driver_sql(self._from_json, (to_json(rows).decode(),))
-
-
-def _utc(value: datetime) -> datetime:
-    if value.tzinfo is None:
-        raise ValueError("naive datetime given to a UTC column")
-    return value.astimezone(UTC)
+        connection.exec_driver_sql(self._from_json, (to_json(normalised).decode(),))

@@ -1,20 +1,32 @@
-"""The service's FastAPI application: settings, database and the routers of every part."""
+"""The service's FastAPI application, its composition root: settings, database, clock, matrix,
+the one scheduler, and the routers of every part.
+
+Parts never import this module: they read what it built from `app.state` (`settings`, `engine`,
+`sessions`, `clock`, `matrix`, `runbooks`, `scheduler`).
+"""
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC
+from types import ModuleType
 
+from apscheduler.schedulers.background import BackgroundScheduler
 from fastapi import FastAPI
 
-from observability.config import Settings
+from observability.auth.tokens import parse_configured_tokens
+from observability.config import Settings, SettingsError
+from observability.escalation.loading import load_matrix
 from observability.ingest.runbook_index import load_runbook_index
 from observability.store.engine import make_engine, session_factory
+from observability.web.clock import wall_clock
 
-# Modules under observability.web (or anywhere) that make up the app, in order. Each defines a
-# `router` (an APIRouter) and/or `install(app)` (middleware, state); parts append themselves here.
+# Modules under observability.web (or anywhere) that make up the app, in order. Each defines any
+# of: `router` (an APIRouter), `install(app)` (middleware, state; called when the app is built)
+# and `schedule(app, scheduler)` (adds its periodic jobs to the process's one APScheduler, called
+# from the app's lifespan before the scheduler starts). Parts append themselves here.
 ROUTERS = (
     "observability.web.webhook",
     "observability.web.ops",
@@ -23,28 +35,31 @@ ROUTERS = (
     "observability.web.oncall",
     "observability.web.runbooks_site",
     "observability.web.incident_pages",
-    "observability.web.incident_actions",
+    "observability.web.incident_forms",
 )
 
 
 def create_app(settings: Settings) -> FastAPI:
-    """The application on the database `settings` names (migrations are the caller's job)."""
+    """The application on the database `settings` names (migrations are the caller's job).
+
+    Raises SettingsError or MatrixError (one line per problem) when it cannot start.
+    """
+    _check_api_tokens(settings)
+    # Loaded once here and passed down: an invalid matrix stops the service before it serves.
+    matrix = load_matrix(settings.matrix_path)
     # No pre-ping: it costs a round trip per request. A connection the server dropped fails its
     # request once (500, so Alertmanager retries) and SQLAlchemy then discards the whole pool.
     engine = make_engine(settings.database_url, pool_pre_ping=False)
+    parts = [importlib.import_module(name) for name in ROUTERS]
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        from observability.web.oncall import start_escalation
-        from observability.web.ops import start_watchdog
-
-        escalation = start_escalation(_app)
-        watchdog = start_watchdog(_app)
-        yield
-        if watchdog is not None:
-            watchdog.shutdown()
-        escalation.shutdown()
-        engine.dispose()
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        scheduler = start_scheduler(app, parts)
+        try:
+            yield
+        finally:
+            scheduler.shutdown(wait=True)
+            engine.dispose()
 
     app = FastAPI(
         title="Observability incident service",
@@ -55,11 +70,12 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
+    app.state.clock = wall_clock
+    app.state.matrix = matrix
     app.state.runbooks = load_runbook_index(
         settings.content_root / "runbooks", public_url=settings.public_url, grafana_url=settings.grafana_url
     )
-    for name in ROUTERS:
-        module = importlib.import_module(name)
+    for module in parts:
         if hasattr(module, "install"):
             module.install(app)
         if hasattr(module, "router"):
@@ -67,14 +83,27 @@ def create_app(settings: Settings) -> FastAPI:
     return app
 
 
+def start_scheduler(app: FastAPI, parts: list[ModuleType]) -> BackgroundScheduler:
+    """The process's one scheduler (`app.state.scheduler`) with every part's jobs, started."""
+    scheduler = BackgroundScheduler(timezone=UTC)
+    app.state.scheduler = scheduler
+    for module in parts:
+        if hasattr(module, "schedule"):
+            module.schedule(app, scheduler)
+    scheduler.start()
+    return scheduler
+
+
+def _check_api_tokens(settings: Settings) -> None:
+    # The auth layer's parser, run once at start: settings themselves know nothing of tokens.
+    try:
+        parse_configured_tokens(settings.api_tokens)
+    except ValueError as exc:
+        raise SettingsError(f"invalid setting OBS_API_TOKENS: {exc}") from None
+
+
 def app_from_environment() -> FastAPI:
     """The app on settings from the environment (uvicorn's factory when serving with --workers)."""
     from observability.config import load_settings
 
     return create_app(load_settings())
-
-
-def now_of(app: FastAPI) -> datetime:
-    """The app's clock: `app.state.clock` when a test injects one, else the wall clock in UTC."""
-    clock: Callable[[], datetime] | None = getattr(app.state, "clock", None)
-    return clock() if clock is not None else datetime.now(UTC)

@@ -13,14 +13,14 @@ from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials
 
+from observability import incident_actions as service
 from observability.auth.dependencies import DbSession
 from observability.auth.sessions import end_session, open_session
 from observability.auth.tokens import hash_token
 from observability.catalog import SERVICES
-from observability.incidents import service
 from observability.site import INCIDENT_PAGES, incident_list_page, incident_page, login_page, not_found_page
 from observability.site.incident_pages import ListFilters, PageView
-from observability.web.app import now_of
+from observability.web.clock import now_of
 from observability.web.incident_schemas import IncidentStatus, PageOffset, TextFilter
 from observability.web.incidents_api import IncidentId
 from observability.web.page_auth import (

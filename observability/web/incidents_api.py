@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request, status
 from sqlalchemy.orm import Session
 
 from observability import audit
+from observability import incident_actions as service
 from observability.auth.dependencies import DbSession, Responder, Viewer
 from observability.auth.tokens import Principal
-from observability.incidents import service
 from observability.incidents.errors import IncidentNotFound, InvalidTransition
 from observability.store.models import Incident, TimelineEvent
 from observability.store.transient import commit_with_retry
-from observability.web.app import now_of
+from observability.web.clock import now_of
 from observability.web.incident_schemas import (
     IncidentDetail,
     IncidentPage,
@@ -75,9 +76,8 @@ def acknowledge(
     incident_id: IncidentId, request: Request, session: DbSession, caller: Responder
 ) -> IncidentSummary:
     """Acknowledge a triggered incident (responder or admin)."""
-    return _change_state(
-        request, session, caller, incident_id, service.acknowledge, audit.INCIDENT_ACKNOWLEDGE
-    )
+    acknowledge = partial(service.acknowledge, matrix=request.app.state.matrix)
+    return _change_state(request, session, caller, incident_id, acknowledge, audit.INCIDENT_ACKNOWLEDGE)
 
 
 @router.post("/{incident_id}/resolve", response_model=IncidentSummary, responses={**NOT_FOUND, **CONFLICT})

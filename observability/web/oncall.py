@@ -1,7 +1,7 @@
-"""`GET /api/v1/oncall`, and the escalation engine's place in the app (matrix, engine, scheduler).
+"""`GET /api/v1/oncall`, and the escalation engine's place in the app.
 
-`install` loads the matrix when the app is built, so the service refuses to start on an invalid
-one (MatrixError, one line per problem); the app's lifespan starts and stops the scheduler.
+`install` builds the engine on the app's matrix (`app.state.matrix`, loaded once by the app) and
+clock; `schedule` adds its ticks to the process's one scheduler.
 """
 
 from __future__ import annotations
@@ -9,16 +9,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
+from apscheduler.schedulers.base import BaseScheduler
 from fastapi import APIRouter, FastAPI, HTTPException, Query, Request, status
 from pydantic import BaseModel
 
 from observability.auth.dependencies import Viewer
-from observability.escalation import hooks
-from observability.escalation.engine import EscalationEngine, EscalationScheduler
-from observability.escalation.loading import load_matrix
+from observability.escalation.engine import EscalationEngine, add_escalation_job
 from observability.escalation.matrix import Matrix
 from observability.escalation.oncall import roster
-from observability.web.app import now_of
+from observability.web.clock import Now, clock_of
 
 router = APIRouter(prefix="/api/v1", tags=["on-call"])
 
@@ -48,20 +47,13 @@ class OnCallOut(BaseModel):
 
 
 def install(app: FastAPI) -> None:
-    """Load the matrix (MatrixError on an invalid one) and build the app's escalation engine."""
-    matrix = load_matrix(app.state.settings.matrix_path)
-    app.state.matrix = matrix
-    hooks.use_matrix(matrix)
-    app.state.escalation = EscalationEngine(
-        app.state.sessions, lambda: app.state.matrix, clock=lambda: now_of(app)
-    )
+    """Build the app's escalation engine on its matrix and clock."""
+    app.state.escalation = EscalationEngine(app.state.sessions, app.state.matrix, clock=clock_of(app))
 
 
-def start_escalation(app: FastAPI) -> EscalationScheduler:
-    """Start ticking the app's escalation engine (called from the app's lifespan)."""
-    scheduler = EscalationScheduler(app.state.escalation, interval=app.state.settings.escalation_tick_seconds)
-    scheduler.start()
-    return scheduler
+def schedule(app: FastAPI, scheduler: BaseScheduler) -> None:
+    """Tick the app's escalation engine on the process's scheduler."""
+    add_escalation_job(scheduler, app.state.escalation, interval=app.state.settings.escalation_tick_seconds)
 
 
 def _person(matrix: Matrix, person_id: str) -> PersonOut:
@@ -72,6 +64,7 @@ def _person(matrix: Matrix, person_id: str) -> PersonOut:
 def oncall(
     request: Request,
     _caller: Viewer,
+    now: Now,
     at: Annotated[
         datetime | None, Query(description="ISO 8601 instant with an offset (default: now)")
     ] = None,
@@ -81,7 +74,7 @@ def oncall(
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT, "at: give a timezone offset, e.g. 2026-03-29T01:30Z"
         )
-    moment = at or now_of(request.app)
+    moment = at or now
     matrix: Matrix = request.app.state.matrix
     shifts = [
         ShiftOut(

@@ -1,9 +1,10 @@
-"""Operational endpoints: /metrics (own telemetry), /healthz, /readyz; starts the dead-man's switch."""
+"""Operational endpoints: /metrics (own telemetry), /healthz, /readyz; schedules the dead-man's switch."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
+from apscheduler.schedulers.base import BaseScheduler
 from fastapi import APIRouter, FastAPI, Request, Response, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
@@ -13,8 +14,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from observability.store.gauges import StoreGaugeCollector
 from observability.store.migrate import is_current
 from observability.telemetry import Telemetry
-from observability.watchdog import WatchdogScheduler
-from observability.web.app import now_of
+from observability.watchdog import add_watchdog_job
+from observability.web.clock import clock_of
 from observability.web.telemetry_middleware import WebhookMetricsMiddleware
 from observability.web.webhook import WEBHOOK_PATH
 
@@ -32,25 +33,25 @@ def install(app: FastAPI) -> Telemetry:
     """Give `app` its own metrics registry, bound to its sessions, and count its webhook responses."""
     telemetry = Telemetry()
     telemetry.bind(app.state.sessions)
-    telemetry.add_collector(StoreGaugeCollector(app.state.sessions, lambda: now_of(app)))
+    telemetry.add_collector(StoreGaugeCollector(app.state.sessions, clock_of(app)))
     app.state.telemetry = telemetry
     app.add_middleware(WebhookMetricsMiddleware, telemetry=telemetry, path=WEBHOOK_PATH)
     return telemetry
 
 
-def start_watchdog(app: FastAPI) -> WatchdogScheduler | None:
-    """Start the dead-man's switch of this replica (called from the app's lifespan); None when off."""
+def schedule(app: FastAPI, scheduler: BaseScheduler) -> None:
+    """Run this replica's dead-man's switch on the process's scheduler (unless its timeout is 0)."""
     timeout = app.state.settings.watchdog_timeout_seconds
     if timeout <= 0:
-        return None
-    scheduler = WatchdogScheduler(
+        return
+    add_watchdog_job(
+        scheduler,
         app.state.sessions,
         timeout=timedelta(seconds=timeout),
         runbooks=app.state.runbooks,
-        clock=lambda: now_of(app),
+        matrix=app.state.matrix,
+        clock=clock_of(app),
     )
-    scheduler.start()
-    return scheduler
 
 
 @router.get(

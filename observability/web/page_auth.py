@@ -24,7 +24,7 @@ from observability.auth.dependencies import DbSession, authenticate, bearer_sche
 from observability.auth.roles import Role
 from observability.auth.sessions import SESSION_LIFETIME, find_session
 from observability.auth.tokens import Principal
-from observability.web.app import now_of
+from observability.web.clock import now_of
 
 SESSION_COOKIE = "obs_session"
 LOGIN_CSRF_COOKIE = "obs_login_csrf"

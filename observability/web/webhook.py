@@ -24,8 +24,8 @@ from observability.config import Settings
 from observability.incidents.payload import AlertmanagerNotification, nul_field
 from observability.ingest.alertmanager_api import fetch_group_alerts
 from observability.ingest.pipeline import ingest_notification
-from observability.ingest.postgres_writes import prefer_generic_plans
-from observability.web.app import now_of
+from observability.ingest.postgres_statements import prefer_generic_plans
+from observability.web.clock import Now
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +117,7 @@ def _field(location: tuple[int | str, ...]) -> str:
         "requestBody": {"required": True, "content": {"application/json": {"schema": _inline_schema()}}}
     },
 )
-async def alertmanager_webhook(request: Request) -> JSONResponse:
+async def alertmanager_webhook(request: Request, now: Now) -> JSONResponse:
     """Store the notification's effect on its group's incident; answer only after the commit."""
     settings: Settings = request.app.state.settings
     if not (
@@ -139,9 +139,10 @@ async def alertmanager_webhook(request: Request) -> JSONResponse:
             ingest_notification,
             request.app.state.sessions,
             parsed,
-            now=now_of(request.app),
+            now=now,
             reopen_window=timedelta(seconds=settings.reopen_window_seconds),
             runbooks=request.app.state.runbooks,
+            matrix=request.app.state.matrix,
             extra_alerts=extra,
         )
         # asyncio's executor hand-off is cheaper than anyio's thread pool on this hot path.

@@ -61,8 +61,11 @@ def test_bad_configured_tokens_are_refused_with_the_entry_named(spec: str, messa
 
 
 def test_bad_api_tokens_setting_fails_at_start_naming_the_setting() -> None:
+    from observability.web.app import create_app
+
+    settings = load_settings(api_tokens=f"alice:root:{HASH_A}")  # settings know nothing of tokens
     with pytest.raises(SettingsError, match="invalid setting OBS_API_TOKENS: entry 1: unknown role"):
-        load_settings(api_tokens=f"alice:root:{HASH_A}")
+        create_app(settings)
 
 
 def test_api_tokens_setting_reads_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -5,13 +5,21 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
+from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import select
 
 from observability.store.models import Incident
-from observability.watchdog import PIPELINE_DOWN_GROUP_KEY, Verdict, WatchdogScheduler, decide, run_check
+from observability.watchdog import (
+    PIPELINE_DOWN_GROUP_KEY,
+    WATCHDOG_JOB_ID,
+    Verdict,
+    add_watchdog_job,
+    decide,
+    run_check,
+)
 from tests.api.conftest import START, Service, alert, auth, notification, samples
 
 TIMEOUT = timedelta(seconds=600)
@@ -29,7 +37,10 @@ def watchdog(svc: Service) -> None:
 
 
 def tick(svc: Service, timeout: timedelta = TIMEOUT) -> Verdict:
-    return run_check(svc.app.state.sessions, svc.clock(), timeout=timeout, runbooks=svc.app.state.runbooks)
+    state = svc.app.state
+    return run_check(
+        state.sessions, svc.clock(), timeout=timeout, runbooks=state.runbooks, matrix=state.matrix
+    )
 
 
 def pipeline_incidents(svc: Service) -> list[Incident]:
@@ -131,10 +142,13 @@ def test_replicas_ticking_together_open_one_incident(
 def test_the_scheduler_ticks_by_itself(svc: Service) -> None:
     watchdog(svc)
     svc.clock.advance(minutes=11)
-    scheduler = WatchdogScheduler(
+    scheduler = BackgroundScheduler(timezone=UTC)
+    add_watchdog_job(
+        scheduler,
         svc.app.state.sessions,
         timeout=TIMEOUT,
         runbooks=svc.app.state.runbooks,
+        matrix=svc.app.state.matrix,
         clock=svc.clock,
         interval=0.05,
     )
@@ -148,7 +162,8 @@ def test_the_scheduler_ticks_by_itself(svc: Service) -> None:
     assert [incident.status for incident in pipeline_incidents(svc)] == ["triggered"]
 
 
-def test_the_app_starts_no_switch_when_disabled(make_service: Callable[..., Service]) -> None:
-    from observability.web.ops import start_watchdog
-
-    assert start_watchdog(make_service(watchdog_timeout_seconds=0).app) is None
+def test_the_app_schedules_the_switch_on_its_one_scheduler_unless_disabled(
+    make_service: Callable[..., Service],
+) -> None:
+    assert make_service().app.state.scheduler.get_job(WATCHDOG_JOB_ID) is not None
+    assert make_service(watchdog_timeout_seconds=0).app.state.scheduler.get_job(WATCHDOG_JOB_ID) is None

@@ -12,11 +12,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from observability import incident_actions as service
 from observability.escalation import hooks
 from observability.escalation.engine import EscalationEngine
 from observability.escalation.loading import load_matrix
 from observability.escalation.matrix import Matrix
-from observability.incidents import service
 from observability.incidents.payload import AlertmanagerNotification
 from observability.ingest.pipeline import ingest_notification
 from observability.store.engine import make_engine, session_factory
@@ -31,12 +31,9 @@ REOPEN_WINDOW = timedelta(minutes=30)
 
 
 @pytest.fixture
-def matrix(repo_root: Path) -> Iterator[Matrix]:
-    """The shipped matrix, also the one the lifecycle hooks plan with during the test."""
-    shipped = load_matrix(repo_root / "incident")
-    hooks.use_matrix(shipped)
-    yield shipped
-    hooks.use_matrix(None)
+def matrix(repo_root: Path) -> Matrix:
+    """The shipped matrix (the desk passes it to ingest, the service functions and the engine)."""
+    return load_matrix(repo_root / "incident")
 
 
 class Desk:
@@ -44,6 +41,7 @@ class Desk:
 
     def __init__(self, url: str, matrix: Matrix, worker: str = "test-engine") -> None:
         self.url = url
+        self.matrix = matrix
         self.db = make_engine(url)
         self.sessions = session_factory(self.db)
         self.now: datetime | None = None
@@ -66,6 +64,7 @@ class Desk:
             now=at,
             reopen_window=REOPEN_WINDOW,
             runbooks={},
+            matrix=self.matrix,
         )
         assert result.incident_id is not None
         return result.incident_id
@@ -95,7 +94,7 @@ class Desk:
             session.add_all(incidents)
             session.flush()
             for incident in incidents:
-                hooks.on_opened(session, incident, at)
+                hooks.on_opened(session, incident, at, self.matrix)
             return [incident.id for incident in incidents]
 
     def alert_resolves(
@@ -110,11 +109,12 @@ class Desk:
             now=at,
             reopen_window=REOPEN_WINDOW,
             runbooks={},
+            matrix=self.matrix,
         )
 
     def acknowledge(self, incident_id: int, at: datetime, actor: str = "anna") -> None:
         with self.sessions.begin() as session:
-            service.acknowledge(session, incident_id=incident_id, actor=actor, now=at)
+            service.acknowledge(session, incident_id=incident_id, actor=actor, now=at, matrix=self.matrix)
 
     def resolve(self, incident_id: int, at: datetime, actor: str = "anna") -> None:
         with self.sessions.begin() as session:

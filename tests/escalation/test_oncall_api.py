@@ -15,7 +15,6 @@ from fastapi.testclient import TestClient
 
 from observability.auth.tokens import hash_token
 from observability.config import load_settings
-from observability.escalation import hooks
 from observability.escalation.loading import MatrixError
 from observability.store.migrate import upgrade
 from observability.web.app import create_app
@@ -44,7 +43,6 @@ def client(tmp_path: Path) -> Iterator[TestClient]:
     app.state.clock = lambda: AT
     with TestClient(app) as test_client:
         yield test_client
-    hooks.use_matrix(None)
 
 
 def test_oncall_lists_every_rotation_with_who_since_until_and_next(client: TestClient) -> None:

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from observability.escalation import hooks
 from observability.escalation.loading import load_matrix
 from observability.store.escalation_models import STEP_FIRED, STEP_PENDING, EscalationStep
 from observability.store.migrate import upgrade
@@ -63,13 +62,11 @@ def fast_desk(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Callab
     def build(url: str, matrix_path: Path) -> Desk:
         upgrade(url)
         matrix = load_matrix(matrix_path)
-        hooks.use_matrix(matrix)
         desk = Desk(url, matrix)
         desks.append(desk)
         return desk
 
     yield build
-    hooks.use_matrix(None)
     for desk in desks:
         desk.close()
 

@@ -1,17 +1,26 @@
-"""The service functions people's actions go through, on SQLite and PostgreSQL."""
+"""The service functions people's actions go through (`observability.incident_actions`), on SQLite
+and PostgreSQL."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session
 
-from observability.incidents import service
+from observability import incident_actions as service
+from observability.escalation.loading import load_matrix
+from observability.escalation.matrix import Matrix
 from observability.incidents.errors import IncidentNotFound, InvalidTransition
 from observability.store.engine import make_engine, session_factory
 from observability.store.models import Incident
 from tests.ingest.payloads import T0
+
+
+@pytest.fixture(scope="module")
+def matrix(repo_root: Path) -> Matrix:
+    return load_matrix(repo_root / "incident")
 
 
 @pytest.fixture
@@ -46,10 +55,10 @@ def add_incident(
     return incident.id
 
 
-def test_acknowledge_then_resolve_records_who_and_when(session: Session) -> None:
+def test_acknowledge_then_resolve_records_who_and_when(session: Session, matrix: Matrix) -> None:
     incident_id = add_incident(session, group_key="g")
     acked = service.acknowledge(
-        session, incident_id=incident_id, actor="alice", now=T0 + timedelta(minutes=3)
+        session, incident_id=incident_id, actor="alice", now=T0 + timedelta(minutes=3), matrix=matrix
     )
     session.commit()
     assert (acked.status, acked.acknowledged_by, acked.acknowledged_at) == (
@@ -65,12 +74,12 @@ def test_acknowledge_then_resolve_records_who_and_when(session: Session) -> None
     assert [(e.kind, e.actor) for e in loaded.timeline] == [("acknowledged", "alice"), ("resolved", "bob")]
 
 
-def test_acknowledging_a_resolved_incident_is_an_invalid_transition(session: Session) -> None:
+def test_acknowledging_a_resolved_incident_is_an_invalid_transition(session: Session, matrix: Matrix) -> None:
     incident_id = add_incident(session, group_key="g")
     service.resolve(session, incident_id=incident_id, actor="bob", now=T0)
     session.commit()
     with pytest.raises(InvalidTransition):
-        service.acknowledge(session, incident_id=incident_id, actor="alice", now=T0)
+        service.acknowledge(session, incident_id=incident_id, actor="alice", now=T0, matrix=matrix)
     session.rollback()
     with pytest.raises(InvalidTransition):
         service.resolve(session, incident_id=incident_id, actor="alice", now=T0)

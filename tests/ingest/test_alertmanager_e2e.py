@@ -12,7 +12,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from observability.incidents import service
+from observability import incident_actions as service
 from observability.store.engine import make_engine, session_factory
 from observability.store.models import Incident, IncidentAlert, IngestLedgerEntry
 from tests.ingest.live import WEBHOOK, Alertmanager, ObsServer, RecordingProxy, wait_until

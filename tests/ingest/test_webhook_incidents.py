@@ -8,7 +8,7 @@ from datetime import timedelta
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from observability.incidents import service
+from observability import incident_actions as service
 from observability.store.models import Heartbeat, Incident, IncidentAlert, IngestLedgerEntry, TimelineEvent
 from tests.ingest.conftest import AUTH, WEBHOOK, Clock
 from tests.ingest.payloads import T0, alert, notification, resolved

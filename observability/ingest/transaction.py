@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from observability import telemetry
 from observability.escalation import hooks as escalation
+from observability.escalation.matrix import Matrix
 from observability.incidents import lifecycle
 from observability.incidents.alert_facts import (
     AlertFacts,
@@ -27,15 +28,9 @@ from observability.incidents.alert_facts import (
     incident_title,
 )
 from observability.incidents.payload import FIRING, AlertmanagerAlert, AlertmanagerNotification
-from observability.ingest.postgres_writes import apply_postgres, read_latest_postgres
-from observability.ingest.writes import (
-    UPSERT_HEARTBEAT,
-    IncidentRow,
-    IncidentWrites,
-    apply_portable,
-    insert_ledger,
-    read_latest,
-)
+from observability.ingest import portable_statements, postgres_statements
+from observability.ingest.portable_statements import UPSERT_HEARTBEAT, insert_ledger
+from observability.ingest.rows import IncidentRow, IncidentWrites, WritePath
 
 INGEST_ACTOR = "alertmanager"
 # The always-firing alert that proves the alerting pipeline works; it refreshes a heartbeat row
@@ -70,9 +65,15 @@ def write_notification(
     now: datetime,
     reopen_window: timedelta,
     runbooks: Mapping[str, RunbookLink],
+    matrix: Matrix,
+    path: WritePath | None = None,
 ) -> IngestResult:
-    """Apply a notification inside the session's transaction; DuplicateNotification when seen before."""
+    """Apply a notification inside the session's transaction; DuplicateNotification when seen before.
+
+    `path` is the backend's write path unless given (a test writes through both to compare them).
+    """
     connection = session.connection()
+    path = path or write_path(connection)
     ledger_values = {
         "content_hash": content_hash,
         "received_at": now,
@@ -89,8 +90,7 @@ def write_notification(
         )
     telemetry.on_commit(session, lambda t: t.alerts_received(alert.status for alert in notification.alerts))
     grouped = [alert for alert in alerts if alert.labels.get("alertname") != WATCHDOG_ALERTNAME]
-    postgres = connection.dialect.name == "postgresql"
-    plan, current = _plan(connection, notification.groupKey, grouped, now, reopen_window, postgres)
+    plan, current = _plan(connection, path, notification.groupKey, grouped, now, reopen_window)
     if plan.action in (lifecycle.IGNORE, lifecycle.REPEAT, HEARTBEAT):
         result = (
             _result(plan.action, current) if plan.action == lifecycle.REPEAT else IngestResult(plan.action)
@@ -102,27 +102,30 @@ def write_notification(
         return result
     writes = _writes(notification, plan, current, runbooks, now)
     writes.ledger_values = {**ledger_values, "outcome": plan.action}
-    apply = apply_postgres if postgres else apply_portable
-    incident, fresh = apply(connection, writes)
+    incident, fresh = path.apply(connection, writes.normalised())
     if not fresh:
         raise DuplicateNotification(content_hash)
-    _after_transition(session, plan, incident, current, now)
+    _after_transition(session, plan, incident, current, now, matrix)
     return _result(plan.action, incident)
+
+
+def write_path(connection: Connection) -> WritePath:
+    """The backend's write path: single JSON statements on PostgreSQL, Core statements elsewhere."""
+    return postgres_statements if connection.dialect.name == "postgresql" else portable_statements
 
 
 def _plan(
     connection: Connection,
+    path: WritePath,
     group_key: str,
     alerts: Sequence[AlertmanagerAlert],
     now: datetime,
     reopen_window: timedelta,
-    postgres: bool,
 ) -> tuple[lifecycle.IngestPlan, IncidentRow | None]:
     """Read the group's latest incident (locked) and plan what the alerts do to it."""
     if not alerts:
         return lifecycle.IngestPlan(action=HEARTBEAT), None
-    read = read_latest_postgres if postgres else read_latest
-    current, known = read(connection, group_key, sorted({alert.fingerprint for alert in alerts}))
+    current, known = path.read_latest(connection, group_key, sorted({alert.fingerprint for alert in alerts}))
     snapshot = None
     if current is not None:
         snapshot = lifecycle.IncidentSnapshot(
@@ -245,6 +248,7 @@ def _after_transition(
     incident: IncidentRow,
     before: IncidentRow | None,
     now: datetime,
+    matrix: Matrix,
 ) -> None:
     """What other parts learn of a lifecycle change, inside the same transaction (metrics on commit)."""
     if plan.action in (lifecycle.OPEN, lifecycle.REOPEN):
@@ -255,7 +259,7 @@ def _after_transition(
             runbook_missing=incident.runbook_missing,
         )
         opened = escalation.on_opened if plan.action == lifecycle.OPEN else escalation.on_reopened
-        opened(session, incident, now)
+        opened(session, incident, now, matrix)
     resolved_now = plan.status == lifecycle.INCIDENT_RESOLVED and (
         before is None or before.status != lifecycle.INCIDENT_RESOLVED
     )

@@ -18,15 +18,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from observability import audit
+from observability import incident_actions as service
 from observability.auth.dependencies import DbSession
 from observability.catalog.names import SEVERITIES
-from observability.incidents import service
+from observability.escalation.matrix import Matrix
 from observability.incidents.errors import IncidentNotFound, InvalidTransition
 from observability.site import INCIDENT_PAGES, not_found_page
 from observability.site.incident_pages import refused_page
 from observability.store.models import Incident
 from observability.store.transient import commit_with_retry
-from observability.web.app import now_of
+from observability.web.clock import now_of
 from observability.web.incident_pages import HTML_PAGE, sign_in_page
 from observability.web.incident_schemas import NOTE_MAX_CHARS
 from observability.web.incidents_api import IncidentId
@@ -51,10 +52,12 @@ class FormProblem(ValueError):
 
 
 @dataclass(frozen=True)
-class Audited:
-    """Who acts and how: audit rows of a page action carry the role and the surface."""
+class Acting:
+    """What a page action acts with: the caller's role (its audit rows carry it and the surface)
+    and the app's escalation matrix (acknowledging and escalating plan with it)."""
 
     role: str
+    matrix: Matrix
 
     def record(
         self, session: Session, actor: str, action: str, incident_id: int, now: datetime, **details: Any
@@ -86,7 +89,7 @@ def act(
     caller: PageCaller,
     form: dict[str, str],
     incident_id: int,
-    work: Callable[[Audited, str, datetime], str],
+    work: Callable[[Acting, str, datetime], str],
 ) -> Response:
     """Check the caller and the CSRF token, run `work` in one committed transaction, redirect back."""
     back = site_path(request, f"/incidents/{incident_id}")
@@ -107,9 +110,9 @@ def act(
             back,
         )
     principal = caller.principal
-    audited = Audited(principal.role.value)
+    acting = Acting(principal.role.value, request.app.state.matrix)
     try:
-        message = commit_with_retry(session, lambda: work(audited, principal.name, now_of(request.app)))
+        message = commit_with_retry(session, lambda: work(acting, principal.name, now_of(request.app)))
         flash = Flash(DONE, message)
     except FormProblem as exc:
         session.rollback()
@@ -134,62 +137,68 @@ def _refused(request: Request, code: int, message: str, back: str) -> HTMLRespon
 
 # One action's work inside the transaction: (session, incident id, form, audit, actor, now) -> the
 # flash message. Raising FormProblem, IncidentNotFound or InvalidTransition rolls it back.
-ActionWork = Callable[[Session, int, dict[str, str], Audited, str, datetime], str]
+ActionWork = Callable[[Session, int, dict[str, str], Acting, str, datetime], str]
 
 
-def _transition(change: Callable[..., Incident], action: str, done: str) -> ActionWork:
+def _transition(
+    change: Callable[..., Incident], action: str, done: str, *, needs_matrix: bool = False
+) -> ActionWork:
     """The work of a lifecycle change: the service function, its audit row, `done` as the flash."""
 
     def work(
-        session: Session, incident_id: int, form: dict[str, str], audited: Audited, actor: str, now: datetime
+        session: Session, incident_id: int, form: dict[str, str], acting: Acting, actor: str, now: datetime
     ) -> str:
-        incident = change(session, incident_id=incident_id, actor=actor, now=now)
-        audited.record(session, actor, action, incident_id, now, status=incident.status)
+        extra = {"matrix": acting.matrix} if needs_matrix else {}
+        incident = change(session, incident_id=incident_id, actor=actor, now=now, **extra)
+        acting.record(session, actor, action, incident_id, now, status=incident.status)
         return done.format(id=incident_id)
 
     return work
 
 
-_acknowledge = _transition(service.acknowledge, audit.INCIDENT_ACKNOWLEDGE, "Acknowledged incident {id}.")
+_acknowledge = _transition(
+    service.acknowledge, audit.INCIDENT_ACKNOWLEDGE, "Acknowledged incident {id}.", needs_matrix=True
+)
 _escalate = _transition(
     service.escalate_now,
     audit.INCIDENT_ESCALATE,
-    "Escalating incident {id} now: the next step pages within seconds.",
+    "Escalated incident {id}: the next step paged now.",
+    needs_matrix=True,
 )
 _resolve_only = _transition(service.resolve, audit.INCIDENT_RESOLVE, "Resolved incident {id}.")
 
 
 def _resolve(
-    session: Session, incident_id: int, form: dict[str, str], audited: Audited, actor: str, now: datetime
+    session: Session, incident_id: int, form: dict[str, str], acting: Acting, actor: str, now: datetime
 ) -> str:
     note = _note_text(form, "note", required=False)
     if note.strip():
-        _note(session, incident_id, note, audited, actor, now)
-    return _resolve_only(session, incident_id, form, audited, actor, now)
+        _note(session, incident_id, note, acting, actor, now)
+    return _resolve_only(session, incident_id, form, acting, actor, now)
 
 
 def _add_note(
-    session: Session, incident_id: int, form: dict[str, str], audited: Audited, actor: str, now: datetime
+    session: Session, incident_id: int, form: dict[str, str], acting: Acting, actor: str, now: datetime
 ) -> str:
-    _note(session, incident_id, _note_text(form, "text", required=True), audited, actor, now)
+    _note(session, incident_id, _note_text(form, "text", required=True), acting, actor, now)
     return "Note added."
 
 
-def _note(session: Session, incident_id: int, text: str, audited: Audited, actor: str, now: datetime) -> None:
+def _note(session: Session, incident_id: int, text: str, acting: Acting, actor: str, now: datetime) -> None:
     event = service.add_note(session, incident_id=incident_id, actor=actor, text=text, now=now)
-    audited.record(
+    acting.record(
         session, actor, audit.INCIDENT_NOTE, incident_id, now, timeline_event_id=event.id, text=text
     )
 
 
 def _change_severity(
-    session: Session, incident_id: int, form: dict[str, str], audited: Audited, actor: str, now: datetime
+    session: Session, incident_id: int, form: dict[str, str], acting: Acting, actor: str, now: datetime
 ) -> str:
     severity = form.get("severity", "")
     if severity not in SEVERITIES:
         raise FormProblem(f"severity: expected one of {', '.join(SEVERITIES)}")
     service.change_severity(session, incident_id=incident_id, actor=actor, severity=severity, now=now)
-    audited.record(session, actor, audit.INCIDENT_SEVERITY, incident_id, now, severity=severity)
+    acting.record(session, actor, audit.INCIDENT_SEVERITY, incident_id, now, severity=severity)
     return f"Severity of incident {incident_id} is now {severity}."
 
 
@@ -216,7 +225,7 @@ def _route(path: str, name: str, summary: str, work: ActionWork, body: dict[str,
             caller,
             form,
             incident_id,
-            lambda audited, actor, now: work(session, incident_id, form, audited, actor, now),
+            lambda acting, actor, now: work(session, incident_id, form, acting, actor, now),
         )
 
     router.add_api_route(

@@ -1,4 +1,4 @@
-"""PostgreSQL: one read and one write statement (data-modifying CTEs) per notification.
+"""The PostgreSQL write path: one read and one write statement (data-modifying CTEs) per notification.
 
 Row sets travel as JSON and are expanded with `json_populate_recordset`, so the statement text
 depends only on which incident columns change, and psycopg prepares it once per shape. Both run
@@ -19,10 +19,11 @@ from pydantic_core import to_json
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
-from observability.ingest.writes import (
+from observability.ingest.rows import (
     INCIDENT_COLUMNS,
     IncidentRow,
     IncidentWrites,
+    Known,
     incident_alerts,
     ledger,
     timeline,
@@ -50,9 +51,7 @@ _READ_LATEST = f"""
 """
 
 
-def read_latest_postgres(
-    connection: Connection, group_key: str, fingerprints: list[str]
-) -> tuple[Any | None, dict[tuple[str, Any], str]]:
+def read_latest(connection: Connection, group_key: str, fingerprints: list[str]) -> tuple[Any | None, Known]:
     """The group's latest incident (locked) and the statuses of its alerts among `fingerprints`."""
     with _cursor(connection) as cursor:
         # Positional parameters, the fingerprints as one JSON text: psycopg's list adaptation
@@ -86,7 +85,7 @@ def _cursor(connection: Connection) -> Iterator[Any]:
 @lru_cache(maxsize=64)
 def _statement(incident_keys: tuple[str, ...], opening: bool) -> str:
     keys = list(incident_keys)
-    # Positional parameters, in the order of IncidentWrites' parameters (see apply_postgres).
+    # Positional parameters, in the order of IncidentWrites' parameters (see apply).
     record = "json_populate_record(NULL::incidents, CAST(%s AS json))"
     if opening:
         incident = (
@@ -145,7 +144,7 @@ def _json(value: Any) -> str:
     return to_json(value).decode()
 
 
-def apply_postgres(connection: Connection, writes: IncidentWrites) -> tuple[IncidentRow, bool]:
+def apply(connection: Connection, writes: IncidentWrites) -> tuple[IncidentRow, bool]:
     """Write everything in one statement; returns the incident row and whether the ledger took it."""
     opening = writes.incident_id is None
     statement = _statement(tuple(sorted(writes.incident_values)), opening)

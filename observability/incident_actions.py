@@ -1,28 +1,38 @@
-"""Service functions people's actions go through (REST API, Slack): each writes its timeline event.
+"""What people do to incidents, from every surface (REST API, Slack, pages): keyword-only service
+functions over the store, each a compare-and-set transition with its timeline event.
 
-They run inside the caller's transaction (the caller commits, adding its audit row alongside).
+They run inside the caller's transaction; the caller commits, adding its audit row alongside.
+The lifecycle rules themselves are pure (`observability.incidents.lifecycle`); this is the shell.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Text, cast, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from observability import telemetry
+from observability.catalog import names
 from observability.escalation import hooks as escalation
+from observability.escalation import steps
+from observability.escalation.firing import fire_next_step
+from observability.escalation.matrix import Matrix
+from observability.escalation.plan import escalation_plan
 from observability.incidents import lifecycle
 from observability.incidents.errors import IncidentNotFound, InvalidTransition
 from observability.store.models import Incident, TimelineEvent
 
 
 def get_incident(session: Session, *, incident_id: int) -> Incident | None:
-    """The incident with its alerts and timeline loaded, or None."""
+    """The incident with its alerts, timeline and episodes loaded, or None."""
     query = (
         select(Incident)
         .where(Incident.id == incident_id)
-        .options(selectinload(Incident.alerts), selectinload(Incident.timeline))
+        .options(
+            selectinload(Incident.alerts), selectinload(Incident.timeline), selectinload(Incident.episodes)
+        )
     )
     return session.execute(query).scalar_one_or_none()
 
@@ -62,14 +72,17 @@ def list_incidents(
     return list(page), int(total)
 
 
-def acknowledge(session: Session, *, incident_id: int, actor: str, now: datetime) -> Incident:
-    """Acknowledge a triggered incident (InvalidTransition when acknowledged or resolved)."""
+def acknowledge(session: Session, *, incident_id: int, actor: str, now: datetime, matrix: Matrix) -> Incident:
+    """Acknowledge a triggered incident (InvalidTransition when acknowledged or resolved).
+
+    Escalation stops; a policy with an ack timeout re-arms from `now` (`matrix` says which).
+    """
     incident = _locked(session, incident_id)
     incident.status = lifecycle.next_status(incident_id, incident.status, "acknowledge")
     incident.acknowledged_at, incident.acknowledged_by, incident.updated_at = now, actor, now
     telemetry.record_acknowledged(session, severity=incident.severity, started_at=incident.opened_at, now=now)
     _append(session, incident, lifecycle.ACKNOWLEDGED_EVENT, actor, f"acknowledged by {actor}", now)
-    escalation.on_acknowledged(session, incident, now)
+    escalation.on_acknowledged(session, incident, now, matrix)
     return incident
 
 
@@ -91,27 +104,44 @@ def add_note(session: Session, *, incident_id: int, actor: str, text: str, now: 
     return _append(session, incident, lifecycle.NOTE, actor, text, now)
 
 
-def escalate_now(session: Session, *, incident_id: int, actor: str, now: datetime) -> Incident:
-    """Page the next escalation step now instead of at its due time (InvalidTransition when resolved)."""
+def escalate_now(
+    session: Session, *, incident_id: int, actor: str, now: datetime, matrix: Matrix
+) -> Incident:
+    """Page the incident's next escalation step now (InvalidTransition when resolved).
+
+    The earliest pending step fires at once (the rest of the plan keeps its times); with nothing
+    pending (acknowledged without an ack timeout, or the plan ran out) a new round of the
+    incident's policy starts now. The step's `escalated` event names `actor`; an acknowledged
+    incident is triggered again, since the people now paged have not acknowledged.
+    """
     incident = _locked(session, incident_id)
     if incident.status == lifecycle.INCIDENT_RESOLVED:
         raise InvalidTransition(incident_id, incident.status, "escalate")
+    if not fire_next_step(session, matrix, incident_id=incident_id, actor=actor, now=now):
+        policy = escalation.policy_of(session, incident, matrix)
+        plan = escalation_plan(policy, now, round=steps.next_round(session, incident_id))
+        steps.schedule(session, incident_id, plan, now)
+        fire_next_step(session, matrix, incident_id=incident_id, actor=actor, now=now)
+    session.refresh(incident)  # the firing changed the status with a Core UPDATE
     incident.updated_at = now
-    _append(session, incident, lifecycle.ESCALATION_REQUESTED, actor, f"escalated now by {actor}", now)
-    escalation.on_escalate_now(session, incident, now)
     return incident
 
 
 def change_severity(
     session: Session, *, incident_id: int, actor: str, severity: str, now: datetime
 ) -> Incident:
-    """Set the incident's severity (InvalidTransition when it already has it)."""
+    """Set an open incident's severity (ValueError for an unknown one; InvalidTransition when the
+    incident is resolved or already has it). The escalation already planned keeps its policy."""
+    if severity not in names.SEVERITIES:
+        raise ValueError(f"unknown severity {severity!r}; expected one of {', '.join(names.SEVERITIES)}")
     incident = _locked(session, incident_id)
-    if incident.severity == severity:
-        raise InvalidTransition(incident_id, f"already {severity}", "change the severity of")
-    previous, incident.severity, incident.updated_at = incident.severity, severity, now
-    message = f"severity changed from {previous or 'none'} to {severity} by {actor}"
-    _append(session, incident, lifecycle.SEVERITY_CHANGED, actor, message, now)
+    if incident.status == lifecycle.INCIDENT_RESOLVED or incident.severity == severity:
+        raise InvalidTransition(incident_id, f"{incident.status} ({incident.severity})", f"set {severity} on")
+    before, incident.severity, incident.updated_at = incident.severity, severity, now
+    message = f"severity {before} -> {severity} by {actor}"
+    _append(
+        session, incident, lifecycle.SEVERITY_CHANGED, actor, message, now, {"from": before, "to": severity}
+    )
     return incident
 
 
@@ -128,9 +158,17 @@ def _locked(session: Session, incident_id: int) -> Incident:
 
 
 def _append(
-    session: Session, incident: Incident, kind: str, actor: str, message: str, now: datetime
+    session: Session,
+    incident: Incident,
+    kind: str,
+    actor: str,
+    message: str,
+    now: datetime,
+    data: dict[str, Any] | None = None,
 ) -> TimelineEvent:
-    event = TimelineEvent(incident_id=incident.id, at=now, kind=kind, actor=actor, message=message, data={})
+    event = TimelineEvent(
+        incident_id=incident.id, at=now, kind=kind, actor=actor, message=message, data=data or {}
+    )
     session.add(event)
     session.flush()
     return event

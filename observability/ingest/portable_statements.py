@@ -1,53 +1,28 @@
-"""The rows one notification writes, the read that precedes them, and the portable way to write them.
+"""The portable write path (SQLite, and any backend): Core statements built once, run on the
+session's connection, one per table; plus the ledger and heartbeat statements both paths share.
 
-Statements are built once and run on the session's connection, so the hot path costs its round
-trips and little else (no per-call statement building, no ORM unit of work). PostgreSQL uses
-`postgres_writes` instead: the same rows in one statement, one round trip.
+No per-call statement building and no ORM unit of work, so the hot path costs its round trips and
+little else. PostgreSQL uses `postgres_statements` instead: the same rows in one statement.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Connection, Row, Table, and_, bindparam, select, update
+from sqlalchemy import Connection, and_, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from observability.store.models import Heartbeat, Incident, IncidentAlert, IngestLedgerEntry, TimelineEvent
-
-incidents = cast(Table, Incident.__table__)
-incident_alerts = cast(Table, IncidentAlert.__table__)
-timeline = cast(Table, TimelineEvent.__table__)
-ledger = cast(Table, IngestLedgerEntry.__table__)
-heartbeats = cast(Table, Heartbeat.__table__)
-
-# What the lifecycle reads of the group's latest incident (and what writes return of it).
-INCIDENT_COLUMNS = (
-    incidents.c.id,
-    incidents.c.status,
-    incidents.c.resolved_at,
-    incidents.c.firing_alerts,
-    incidents.c.severity,
-    incidents.c.service,
-    incidents.c.runbook_missing,
-    incidents.c.opened_at,
-    incidents.c.reopen_count,
+from observability.ingest.rows import (
+    INCIDENT_COLUMNS,
+    IncidentRow,
+    IncidentWrites,
+    heartbeats,
+    incident_alerts,
+    incidents,
+    ledger,
+    timeline,
 )
-IncidentRow = Row[*tuple[Any, ...]]
-
-
-@dataclass
-class IncidentWrites:
-    """Everything one notification changes; `incident_id` is None when it opens an incident."""
-
-    incident_id: int | None
-    incident_values: dict[str, Any]
-    new_alerts: list[dict[str, Any]]
-    changed_alerts: list[dict[str, Any]]
-    events: list[dict[str, Any]]
-    ledger_values: dict[str, Any] = field(default_factory=dict)
-
 
 # The group's latest incident, locked (FOR NO KEY UPDATE serialises one group's notifications on
 # PostgreSQL; SQLite has one writer anyway), joined to the statuses of the alerts named. NO KEY:
@@ -132,7 +107,7 @@ def insert_ledger(connection: Connection, values: dict[str, Any]) -> bool:
     return connection.execute(INSERT_LEDGER[connection.dialect.name], values).first() is not None
 
 
-def apply_portable(connection: Connection, writes: IncidentWrites) -> tuple[IncidentRow, bool]:
+def apply(connection: Connection, writes: IncidentWrites) -> tuple[IncidentRow, bool]:
     """Write with one statement per table (SQLite, where a statement is a function call)."""
     if writes.incident_id is None:
         incident = connection.execute(_INSERT_INCIDENT, writes.incident_values).one()
