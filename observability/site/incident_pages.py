@@ -64,6 +64,7 @@ def incident_list_page(
     incidents: Sequence[Incident],
     *,
     total: int,
+    total_capped: bool = False,
     filters: ListFilters,
     services: Sequence[str],
     limit: int,
@@ -71,7 +72,10 @@ def incident_list_page(
     links: Links,
     view: PageView,
 ) -> str:
-    """A page of incidents, last active first, with filter controls and newer/older links."""
+    """A page of incidents, last active first, with filter controls and newer/older links.
+
+    `total_capped`: the count stopped at `total`, so the page says "total+" and offers no last page.
+    """
     values = filters.items()
     return render(
         "incidents.html",
@@ -79,6 +83,7 @@ def incident_list_page(
         view=view,
         incidents=incidents,
         total=total,
+        total_capped=total_capped,
         filters=filters,
         statuses=INCIDENT_STATUSES,
         severities=SEVERITIES,
@@ -93,7 +98,9 @@ def incident_list_page(
             for value in (None, *INCIDENT_STATUSES)
         ],
         previous_page=_query(values, max(offset - limit, 0)) if offset > 0 else "",
-        next_page=_query(values, offset + limit) if offset + limit < total else "",
+        next_page=_query(values, offset + limit)
+        if len(incidents) == limit and (offset + limit < total or total_capped)
+        else "",
     )
 
 

@@ -44,6 +44,9 @@ from observability.web.page_headers import PRIVATE_PAGE_HEADERS
 router = APIRouter(prefix="/incidents", tags=["incident pages"])
 
 PAGE_SIZE = 50
+# The list counts matches up to here and then says "1000+": an exact count of 100,000 incidents
+# within a filter costs a row lookup per match.
+COUNT_LIMIT = 1000
 HTML_PAGE: dict[str, Any] = {"content": {"text/html": {}}}
 _PAGE_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: HTML_PAGE,
@@ -202,10 +205,12 @@ def incident_list(
         by_last_activity=True,
         limit=PAGE_SIZE,
         offset=offset,
+        count_limit=COUNT_LIMIT,
     )
     page = incident_list_page(
         rows,
         total=total,
+        total_capped=total >= COUNT_LIMIT,
         filters=filters,
         services=sorted({svc.name for svc in SERVICES}),
         limit=PAGE_SIZE,

@@ -313,3 +313,13 @@ def test_the_list_shows_age_acknowledger_firing_count_and_sorts_by_last_activity
     searched = ws.client.get("/incidents/?q=FP-NEWER").text  # the group labels, any case
     assert f'<a href="{newer}">' in searched and f'<a href="{older}">' not in searched
     assert "0 incidents" in ws.client.get("/incidents/?q=100%25_").text  # LIKE wildcards are literal
+
+
+def test_the_list_count_stops_at_its_limit(ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    for fingerprint in ("fp-c1", "fp-c2", "fp-c3"):
+        ws.fire(fingerprint)
+    ws.sign_in("viewer")
+    assert "3 incidents" in ws.client.get("/incidents/").text
+    monkeypatch.setattr("observability.web.incident_pages.COUNT_LIMIT", 2)
+    page = ws.client.get("/incidents/").text
+    assert "2+ incidents" in page and "showing 1\u20133" in page
