@@ -23,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import report
 import yaml
 from ingest import DEFAULT_POSTGRES, percentile, postgres_database  # bench/ is on sys.path
 from sqlalchemy import func, insert, select
@@ -204,7 +205,7 @@ def run_backend(
     return result
 
 
-def report(result: dict[str, Any]) -> None:
+def show(result: dict[str, Any]) -> None:
     print(
         f"{result['backend']:<10} processes={result['processes']} fired={result['fired']} "
         f"pending={result['pending']} lateness p50={result['p50'] * 1000:.0f} ms "
@@ -213,6 +214,16 @@ def report(result: dict[str, Any]) -> None:
         f"split={result['by_process']} (inserted in {result['insert_s']:.1f}s)",
         flush=True,
     )
+    where = f"{result['backend']}, {result['processes']} engine(s)"
+    for name, value, at_most in (
+        ("lateness p50", result["p50"] * 1000, None),
+        ("lateness p99", result["p99"] * 1000, 1000),
+        ("lateness max", result["max"] * 1000, None),
+    ):
+        report.record("escalation", f"{name} ({where})", value, "ms", at_most=at_most)
+    duplicates = result["duplicate_events"] + result["duplicate_outbox"]
+    report.record("escalation", f"duplicate pages ({where})", duplicates, "", at_most=0)
+    report.record("escalation", f"steps left unfired ({where})", result["pending"], "", at_most=0)
 
 
 def main() -> int:
@@ -225,12 +236,12 @@ def main() -> int:
         folder = Path(tmp)
         (folder / "sqlite").mkdir()
         sqlite_url = f"sqlite:///{folder / 'sqlite' / 'obs.db'}"
-        report(run_backend("sqlite", sqlite_url, 1, args.incidents, args.window, folder / "sqlite"))
+        show(run_backend("sqlite", sqlite_url, 1, args.incidents, args.window, folder / "sqlite"))
         server = os.environ.get("OBS_TEST_POSTGRES_URL", DEFAULT_POSTGRES)
         with postgres_database(server) as postgres_url:
             if postgres_url is not None:
                 (folder / "postgres").mkdir()
-                report(
+                show(
                     run_backend(
                         "postgresql", postgres_url, 2, args.incidents, args.window, folder / "postgres"
                     )

@@ -28,6 +28,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import report
 from sqlalchemy import make_url
 
 REPO = Path(__file__).resolve().parents[1]
@@ -314,7 +315,32 @@ def main() -> int:
             f"{r['alerts_total']:>7} {r['single_failures'] + r['batch_failures']:>6}   {'':31}"
             f" {r['server_cpu_ms']:>6.2f} {r['postgres_cpu_ms']:>8.2f} {r['client_cpu_ms']:>6.2f}"
         )
+        record(r)
     return 0
+
+
+def record(r: dict[str, Any]) -> None:
+    """The figures of one backend into bench/report.py; the goals are PostgreSQL's (production)."""
+    backend = r["backend"]
+    on_postgres = backend == "postgresql"
+
+    def goal(bound: float) -> float | None:
+        return bound if on_postgres else None
+
+    figures = (
+        ("single-alert notifications/s", r["notifications_per_s"], "/s", goal(750), None),
+        ("single-alert p50 latency", r["p50_ms"], "ms", None, None),
+        ("single-alert p99 latency", r["p99_ms"], "ms", None, goal(20)),
+        ("alerts/s in 100-alert notifications", r["alerts_per_s"], "/s", goal(10_000), None),
+        ("p99 per 100-alert notification", r["batch_p99_ms"], "ms", None, None),
+        (f"service RSS after {r['alerts_total']:,} alerts", r["rss_mb"], "MB", None, 200),
+        ("failed requests", r["single_failures"] + r["batch_failures"], "", None, 0),
+        ("CPU per notification: service", r["server_cpu_ms"], "ms", None, None),
+        ("CPU per notification: PostgreSQL", r["postgres_cpu_ms"], "ms", None, None),
+        ("CPU per notification: client", r["client_cpu_ms"], "ms", None, None),
+    )
+    for name, value, unit, at_least, at_most in figures:
+        report.record("ingest", f"{name} ({backend})", value, unit, at_least=at_least, at_most=at_most)
 
 
 if __name__ == "__main__":

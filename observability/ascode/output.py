@@ -5,7 +5,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+import yaml
+
 Rendered = Mapping[Path, str]
+
+
+class BlockYamlDumper(yaml.SafeDumper):
+    """Block style for multi-line strings (PromQL, dashboard JSON), so diffs of generated YAML read well."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
+    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style="|" if "\n" in text else None)
+
+
+BlockYamlDumper.add_representer(str, _represent_str)
 
 
 def write(rendered: Rendered, root: Path) -> list[Path]:

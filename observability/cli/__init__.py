@@ -13,12 +13,15 @@ COMMANDS = (
     "check",
     "token",
     "serve",
+    "migrate",
     "oncall",
     "escalation",
     "check-config",
     "demo",
     "verify-deploy",
     "runbooks",
+    "review",
+    "report",
 )
 
 

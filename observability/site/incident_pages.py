@@ -112,25 +112,16 @@ def _query(filters: Mapping[str, str | None], offset: int) -> str:
     return "?" + urlencode(params) if params else "./"
 
 
-@dataclass(frozen=True)
-class RunbookLink:
-    """A runbook to open: this service's own page when the URL points at it, else the URL as given."""
+def runbook_links(incident: Incident, links: Links, own_runbooks: Mapping[int, str]) -> list[tuple[str, str]]:
+    """(href, text) of the incident's runbooks: this service's own pages first, then other URLs.
 
-    href: str
-    text: str
-    own: bool
-
-
-def runbook_links(incident: Incident, links: Links, public_url: str) -> list[RunbookLink]:
-    """The incident's runbooks, each as this site's own page when it is one of ours."""
-    own_prefix = public_url.rstrip("/") + "/runbooks/"
-    found = []
+    `own_runbooks` maps alert ids to the slug of the runbook this service serves for them.
+    """
+    own = [links.home + links.runbook(slug) for slug in dict.fromkeys(own_runbooks.values())]
+    found = [(href, f"runbook here: {href.rsplit('/', 1)[-1]}") for href in own]
     for url in incident.links["runbooks"]:
-        if public_url and url.startswith(own_prefix) and "/" not in url[len(own_prefix) :]:
-            slug = url[len(own_prefix) :]
-            found.append(RunbookLink(links.home + links.runbook(slug), f"runbook: {slug}", True))
-        elif web_url(url):
-            found.append(RunbookLink(url, url, False))
+        if web_url(url) and not url.endswith(tuple(f"/runbooks/{slug}" for slug in own_runbooks.values())):
+            found.append((url, url))
     return found
 
 
@@ -151,8 +142,15 @@ def describing(alert: IncidentAlert) -> list[tuple[str, str]]:
     return [(name, alert.annotations[name]) for name in DESCRIBING if alert.annotations.get(name)]
 
 
-def incident_page(incident: Incident, links: Links, view: PageView) -> str:
-    """One incident (its `alerts` and `timeline` loaded): state, descriptions, runbook, actions, timeline."""
+def incident_page(
+    incident: Incident, links: Links, view: PageView, own_runbooks: Mapping[int, str] | None = None
+) -> str:
+    """One incident (its `alerts` and `timeline` loaded): state, descriptions, runbook, actions, timeline.
+
+    `own_runbooks` maps alert ids to the slug of the runbook this service serves for them, linked
+    before (and next to) the alert's own runbook_url, which may point at a host nobody can reach.
+    """
+    own = own_runbooks or {}
     end = incident.resolved_at or view.now
     start = min((alert.starts_at for alert in incident.alerts), default=incident.opened_at)
     return render(
@@ -161,7 +159,8 @@ def incident_page(incident: Incident, links: Links, view: PageView) -> str:
         view=view,
         incident=incident,
         age=age(incident.opened_at, end),
-        runbooks=runbook_links(incident, links, view.public_url),
+        runbooks=runbook_links(incident, links, own),
+        own_runbooks={alert_id: links.home + links.runbook(slug) for alert_id, slug in own.items()},
         dashboards=[dashboard_over(url, start, incident.resolved_at) for url in incident.links["dashboards"]],
         shown_alerts=incident.alerts[:ALERTS_OPEN],
         more_alerts=incident.alerts[ALERTS_OPEN:],

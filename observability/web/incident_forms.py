@@ -28,10 +28,17 @@ from observability.site.incident_pages import refused_page
 from observability.store.models import Incident
 from observability.store.transient import commit_with_retry
 from observability.web.clock import now_of
-from observability.web.incident_pages import HTML_PAGE, sign_in_page
+from observability.web.incident_pages import HTML_PAGE
 from observability.web.incident_schemas import NOTE_MAX_CHARS
 from observability.web.incidents_api import IncidentId
-from observability.web.page_auth import PageCaller, PageForm, PageViewer, csrf_matches, site_path
+from observability.web.page_auth import (
+    PageCaller,
+    PageForm,
+    PageViewer,
+    csrf_matches,
+    sign_in_page,
+    site_path,
+)
 from observability.web.page_flash import DONE, REFUSED, Flash, set_flash
 from observability.web.page_headers import PRIVATE_PAGE_HEADERS
 

@@ -18,7 +18,7 @@ from observability.auth.dependencies import DbSession
 from observability.auth.sessions import end_session, open_session
 from observability.auth.tokens import hash_token
 from observability.catalog import SERVICES
-from observability.site import INCIDENT_PAGES, incident_list_page, incident_page, login_page, not_found_page
+from observability.site import INCIDENT_PAGES, incident_list_page, incident_page, not_found_page
 from observability.site.incident_pages import ListFilters, PageView
 from observability.web.clock import now_of
 from observability.web.incident_schemas import IncidentStatus, PageOffset, TextFilter
@@ -30,16 +30,17 @@ from observability.web.page_auth import (
     check_token,
     clear_session_cookie,
     csrf_matches,
-    login_csrf,
+    current_path,
     login_csrf_matches,
     safe_next,
     session_id_of,
-    set_login_csrf_cookie,
     set_session_cookie,
+    sign_in_page,
     site_path,
 )
 from observability.web.page_flash import read_flash, shown_once
 from observability.web.page_headers import PRIVATE_PAGE_HEADERS
+from observability.web.runbook_links import own_runbook_slugs
 
 router = APIRouter(prefix="/incidents", tags=["incident pages"])
 
@@ -69,30 +70,6 @@ _LOGIN_FORM: dict[str, Any] = {
         }
     },
 }
-
-
-def current_path(request: Request) -> str:
-    """The path and query of this request: where a sign-in from here returns to."""
-    query = request.url.query
-    return request.url.path + (f"?{query}" if query else "")
-
-
-def sign_in_page(
-    request: Request, message: str, next_page: str, *, code: int = status.HTTP_401_UNAUTHORIZED
-) -> HTMLResponse:
-    """The sign-in form (any page may answer with it), returning to `next_page` once signed in."""
-    token = login_csrf(request)
-    page = login_page(
-        INCIDENT_PAGES,
-        message=message,
-        next_page=next_page,
-        csrf_token=token,
-        action=site_path(request, "/incidents/login"),
-    )
-    headers = {**PRIVATE_PAGE_HEADERS, "WWW-Authenticate": "Bearer"} if code == 401 else PRIVATE_PAGE_HEADERS
-    response = HTMLResponse(page, status_code=code, headers=headers)
-    set_login_csrf_cookie(response, request, token)
-    return response
 
 
 def page_view(request: Request, caller: PageCaller) -> PageView:
@@ -236,5 +213,6 @@ def incident_detail(
     if incident is None:
         page = not_found_page(INCIDENT_PAGES, f"incident {incident_id}")
         return HTMLResponse(page, status_code=status.HTTP_404_NOT_FOUND, headers=PRIVATE_PAGE_HEADERS)
-    page = incident_page(incident, INCIDENT_PAGES, page_view(request, caller))
+    own_runbooks = own_runbook_slugs(request.app, incident.alerts)
+    page = incident_page(incident, INCIDENT_PAGES, page_view(request, caller), own_runbooks)
     return shown_once(request, HTMLResponse(page, headers=PRIVATE_PAGE_HEADERS))

@@ -17,14 +17,16 @@ from typing import Annotated
 from urllib.parse import parse_qs, urlsplit
 
 from fastapi import Depends, HTTPException, Request, status
-from fastapi.responses import Response
+from fastapi.responses import HTMLResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials
 
 from observability.auth.dependencies import DbSession, authenticate, bearer_scheme, principal_of
 from observability.auth.roles import Role
 from observability.auth.sessions import SESSION_LIFETIME, find_session
 from observability.auth.tokens import Principal
+from observability.site import INCIDENT_PAGES, login_page
 from observability.web.clock import now_of
+from observability.web.page_headers import PRIVATE_PAGE_HEADERS
 
 SESSION_COOKIE = "obs_session"
 LOGIN_CSRF_COOKIE = "obs_login_csrf"
@@ -161,3 +163,27 @@ async def page_form(request: Request) -> dict[str, str]:
 
 
 PageForm = Annotated[dict[str, str], Depends(page_form)]
+
+
+def current_path(request: Request) -> str:
+    """The path and query of this request: where a sign-in from here returns to."""
+    query = request.url.query
+    return request.url.path + (f"?{query}" if query else "")
+
+
+def sign_in_page(
+    request: Request, message: str, next_page: str, *, code: int = status.HTTP_401_UNAUTHORIZED
+) -> HTMLResponse:
+    """The sign-in form (any page may answer with it), returning to `next_page` once signed in."""
+    token = login_csrf(request)
+    page = login_page(
+        INCIDENT_PAGES,
+        message=message,
+        next_page=next_page,
+        csrf_token=token,
+        action=site_path(request, "/incidents/login"),
+    )
+    headers = {**PRIVATE_PAGE_HEADERS, "WWW-Authenticate": "Bearer"} if code == 401 else PRIVATE_PAGE_HEADERS
+    response = HTMLResponse(page, status_code=code, headers=headers)
+    set_login_csrf_cookie(response, request, token)
+    return response

@@ -43,8 +43,10 @@ def repository(root: Path) -> Iterator[None]:
 
 
 def render_all(root: Path) -> Renders:
-    """Dashboards and production alert rules as the generators produce them from `root`."""
+    """Dashboards, production alert rules and their Kubernetes resources as generated from `root`."""
     from observability.ascode.dashboards import render_dashboards
+    from observability.ascode.kubernetes import GENERATED_DIR as KUBERNETES_DIR
+    from observability.ascode.kubernetes import render_kubernetes
     from observability.ascode.rules import render_rules
 
     generators: dict[Path, Callable[[], Rendered]] = {
@@ -58,6 +60,11 @@ def render_all(root: Path) -> Renders:
                 renders.by_folder[folder] = dict(generate())
             except Exception as exc:  # any error in content code is a finding, not a crash of the lint
                 renders.problems.append(_render_problem(root, folder, exc))
+    if DASHBOARDS_DIR in renders.by_folder and RULES_DIR in renders.by_folder:
+        # built from the two renders above; when either failed, that failure is the problem to fix
+        renders.by_folder[KUBERNETES_DIR] = render_kubernetes(
+            renders.by_folder[RULES_DIR], renders.by_folder[DASHBOARDS_DIR]
+        )
     return renders
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from observability.ascode import output
+from observability.ascode.kubernetes import GENERATED_DIR as KUBERNETES_DIR
 
 from . import alert_checks, dashboard_checks, metric_checks, runbook_checks
 from .content import DASHBOARDS_DIR, RULES_DIR, Content, parse_content
@@ -21,7 +22,7 @@ from .promtool import run_promtool
 from .render import committed, render_all
 from .sources import source_of
 
-GENERATED_DIRS = (DASHBOARDS_DIR, RULES_DIR)
+GENERATED_DIRS = (DASHBOARDS_DIR, RULES_DIR, KUBERNETES_DIR)
 
 
 @dataclass

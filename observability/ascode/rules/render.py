@@ -7,6 +7,8 @@ from typing import Any
 
 import yaml
 
+from observability.ascode.links import Links, load_links
+from observability.ascode.output import BlockYamlDumper
 from observability.catalog import names
 
 from .burnrate import slo_groups
@@ -19,9 +21,12 @@ SLO_FILE_STEM = "slo"
 SLO_SOURCE = "the SLOs in observability/catalog (observability/ascode/rules/burnrate.py)"
 
 
-def render_rules(root: Path, profile: str = "production") -> dict[Path, str]:
-    """Every generated rule file, by path relative to `root`, for the named profile."""
-    chosen = profile_named(profile)
+def render_rules(root: Path, profile: str = "production", links: Links | None = None) -> dict[Path, str]:
+    """Every generated rule file, by path relative to `root`, for the named profile.
+
+    Links point where `links` says, by default where `root`'s committed `[tool.obs]` says.
+    """
+    chosen = profile_named(profile).linking_to(links or load_links(root))
     files: dict[Path, str] = {}
     for group in load_alert_groups(root):
         source = f"{ALERTS_DIR / group.name}.py"
@@ -42,7 +47,9 @@ def render_file(groups: list[RuleGroup], profile: Profile, source: str) -> str:
         "# Do not edit: change the source and regenerate.\n"
     )
     document = {"groups": [group_document(group, profile) for group in groups]}
-    return header + yaml.dump(document, Dumper=_RulesDumper, sort_keys=False, width=1000, allow_unicode=True)
+    return header + yaml.dump(
+        document, Dumper=BlockYamlDumper, sort_keys=False, width=1000, allow_unicode=True
+    )
 
 
 def group_document(group: RuleGroup, profile: Profile) -> dict[str, Any]:
@@ -57,7 +64,7 @@ def rule_document(rule: Rule, profile: Profile) -> dict[str, Any]:
             document["labels"] = dict(sorted(rule.labels.items()))
         return document
     document = {"alert": rule.name, "expr": profile.expr(rule.expr)}
-    wait = profile.for_duration(rule.for_)
+    wait = profile.for_duration(rule.for_, waits_for_discovery=rule.waits_for_discovery)
     if wait != "0s":
         document["for"] = wait
     labels = {names.SEVERITY: rule.severity, names.SERVICE: rule.service.name, names.TEAM: rule.service.team}
@@ -69,14 +76,3 @@ def rule_document(rule: Rule, profile: Profile) -> dict[str, Any]:
         "dashboard_url": profile.dashboard_url(rule.dashboard_uid),
     }
     return document
-
-
-class _RulesDumper(yaml.SafeDumper):
-    """Block style for multi-line expressions, so diffs read like PromQL."""
-
-
-def _represent_str(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
-    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style="|" if "\n" in text else None)
-
-
-_RulesDumper.add_representer(str, _represent_str)
