@@ -8,17 +8,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from observability.ascode.links import Links, load_links
 from observability.paths import repo_root
 
+WEBHOOK_TOKEN_MIN_CHARS = 16
 # database_url too: a PostgreSQL URL carries its password (OBS_DATABASE_URL_FILE from a mounted secret).
 SECRET_FIELDS = ("database_url", "webhook_token", "slack_bot_token", "slack_signing_secret", "api_tokens")
 
 
 def default_database_url() -> str:
     return f"sqlite:///{repo_root() / 'var' / 'obs.db'}"
+
+
+def committed_links() -> Links:
+    """The organisation's URLs committed in the repository's pyproject.toml `[tool.obs]`."""
+    return load_links(repo_root())
 
 
 class Settings(BaseSettings):
@@ -29,8 +36,14 @@ class Settings(BaseSettings):
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
     slack_api_url: str | None = Field(None, description="Slack Web API base URL (a fake in tests)")
-    public_url: str = Field("http://127.0.0.1:8080", description="where people reach this service")
-    grafana_url: str = Field("http://127.0.0.1:3000", description="Grafana base URL for dashboard links")
+    public_url: str = Field(
+        default_factory=lambda: committed_links().public_url,
+        description="where people reach this service (default: pyproject.toml [tool.obs] public_url)",
+    )
+    grafana_url: str = Field(
+        default_factory=lambda: committed_links().grafana_url,
+        description="Grafana base URL for dashboard links (default: pyproject.toml [tool.obs] grafana_url)",
+    )
     prometheus_url: str | None = None
     alertmanager_url: str | None = Field(None, description="to fetch truncated alerts")
     webhook_allow_unauthenticated: bool = Field(
@@ -61,6 +74,20 @@ class Settings(BaseSettings):
         description="open 'Alerting pipeline down' when no Watchdog alert arrived for this long "
         "(armed once the first Watchdog is seen; 0 disables)",
     )
+
+    @field_validator("webhook_token")
+    @classmethod
+    def _check_webhook_token(cls, value: SecretStr | None) -> SecretStr | None:
+        # An empty or short token refuses every webhook, or is guessed; `make run` generates one.
+        if value is not None and len(value.get_secret_value()) < WEBHOOK_TOKEN_MIN_CHARS:
+            length = len(value.get_secret_value())
+            raise ValueError(
+                f"{'empty' if not length else f'{length} characters'}; use at least "
+                f"{WEBHOOK_TOKEN_MIN_CHARS} characters "
+                "(e.g. python3 -c 'import secrets; print(secrets.token_urlsafe(32))'), "
+                "or leave it unset with OBS_WEBHOOK_ALLOW_UNAUTHENTICATED=1 for a local trial"
+            )
+        return value
 
     @property
     def matrix_path(self) -> Path:
@@ -95,9 +122,15 @@ def load_settings(**overrides: object) -> Settings:
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
-        first = exc.errors()[0]
-        message = str(first["msg"]).removeprefix("Value error, ")
-        if not first["loc"]:
-            raise SettingsError(f"invalid setting: {message}") from None
-        name = "OBS_" + "_".join(str(part) for part in first["loc"]).upper()
-        raise SettingsError(f"invalid setting {name}: {message}") from None
+        raise _one_line(exc) from None
+    except ValueError as exc:  # a default read from pyproject.toml [tool.obs]
+        raise SettingsError(f"invalid setting: {exc}") from None
+
+
+def _one_line(exc: ValidationError) -> SettingsError:
+    first = exc.errors()[0]
+    message = str(first["msg"]).removeprefix("Value error, ")
+    if not first["loc"]:
+        return SettingsError(f"invalid setting: {message}")
+    name = "OBS_" + "_".join(str(part) for part in first["loc"]).upper()
+    return SettingsError(f"invalid setting {name}: {message}")

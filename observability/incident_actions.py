@@ -23,6 +23,7 @@ from observability.escalation.plan import escalation_plan
 from observability.incidents import lifecycle
 from observability.incidents.errors import IncidentNotFound, InvalidTransition
 from observability.reviews.wanted import want_review
+from observability.store.episode_writes import latest_episode
 from observability.store.models import Incident, TimelineEvent
 
 
@@ -70,7 +71,18 @@ def acknowledge(session: Session, *, incident_id: int, actor: str, now: datetime
     incident = _locked(session, incident_id)
     incident.status = lifecycle.next_status(incident_id, incident.status, "acknowledge")
     incident.acknowledged_at, incident.acknowledged_by, incident.updated_at = now, actor, now
-    telemetry.record_acknowledged(session, severity=incident.severity, started_at=incident.opened_at, now=now)
+    episode = latest_episode(session, incident)
+    # Only the episode's first acknowledgement counts: a re-ack after the ack timeout re-triggered
+    # the incident keeps the first one (and its TTA).
+    if episode is not None and episode.first_acknowledged_at is None:
+        episode.first_acknowledged_at = now
+        if episode.first_paged_at is not None:
+            telemetry.record_acknowledged(
+                session,
+                severity=incident.severity,
+                first_paged_at=episode.first_paged_at,
+                first_acknowledged_at=now,
+            )
     _append(session, incident, lifecycle.ACKNOWLEDGED_EVENT, actor, f"acknowledged by {actor}", now)
     escalation.on_acknowledged(session, incident, now, matrix)
     return incident
@@ -81,7 +93,12 @@ def resolve(session: Session, *, incident_id: int, actor: str, now: datetime) ->
     incident = _locked(session, incident_id)
     incident.status = lifecycle.next_status(incident_id, incident.status, "resolve")
     incident.resolved_at, incident.resolved_by, incident.updated_at = now, actor, now
-    telemetry.record_resolved(session, severity=incident.severity, started_at=incident.opened_at, now=now)
+    episode = latest_episode(session, incident)
+    if episode is not None and episode.resolved_at is None:
+        episode.resolved_at = now
+        telemetry.record_resolved(
+            session, severity=incident.severity, impact_started_at=episode.impact_started_at, resolved_at=now
+        )
     _append(session, incident, lifecycle.RESOLVED_EVENT, actor, f"resolved by {actor}", now)
     escalation.on_resolved(session, incident, now)
     want_review(session, incident_id=incident.id, now=now)

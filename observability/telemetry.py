@@ -149,15 +149,19 @@ def record_incident_opened(session: Session, *, severity: str, service: str, run
     on_commit(session, observe)
 
 
-def record_acknowledged(session: Session, *, severity: str, started_at: datetime, now: datetime) -> None:
-    """First acknowledgement of an incident that started at `started_at` (MTTA)."""
-    seconds = (now - started_at).total_seconds()
+def record_acknowledged(
+    session: Session, *, severity: str, first_paged_at: datetime, first_acknowledged_at: datetime
+) -> None:
+    """An episode's first acknowledgement: TTA = first acknowledgement - first page (MTTA)."""
+    seconds = (first_acknowledged_at - first_paged_at).total_seconds()
     on_commit(session, lambda t: t.incident_acknowledged(severity=severity, seconds=seconds))
 
 
-def record_resolved(session: Session, *, severity: str, started_at: datetime, now: datetime) -> None:
-    """Resolution of an incident that started at `started_at` (MTTR)."""
-    seconds = (now - started_at).total_seconds()
+def record_resolved(
+    session: Session, *, severity: str, impact_started_at: datetime, resolved_at: datetime
+) -> None:
+    """An episode's resolution: TTR = resolved - impact start (MTTR)."""
+    seconds = (resolved_at - impact_started_at).total_seconds()
     on_commit(session, lambda t: t.incident_resolved(severity=severity, seconds=seconds))
 
 

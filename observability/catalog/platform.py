@@ -162,7 +162,7 @@ INCIDENTS_OPENED = Metric(
 TIME_TO_ACKNOWLEDGE = Metric(
     "obs_time_to_acknowledge_seconds",
     H,
-    "From incident start to first acknowledgement (MTTA).",
+    "From an incident episode's first page to its first acknowledgement (MTTA).",
     (n.SEVERITY,),
     RESPONSE_TIME_BUCKETS,
     "seconds",
@@ -170,7 +170,7 @@ TIME_TO_ACKNOWLEDGE = Metric(
 TIME_TO_RESOLVE = Metric(
     "obs_time_to_resolve_seconds",
     H,
-    "From incident start to resolution (MTTR).",
+    "From an incident episode's impact start to its resolution (MTTR).",
     (n.SEVERITY,),
     RESPONSE_TIME_BUCKETS,
     "seconds",

@@ -24,6 +24,7 @@ from observability.escalation.matrix import Matrix, Target
 from observability.escalation.oncall import ShiftCache
 from observability.escalation.plan import Page, pages
 from observability.incidents.lifecycle import ACKNOWLEDGED, ESCALATED, INCIDENT_RESOLVED, TRIGGERED
+from observability.store.episode_writes import mark_first_paged
 from observability.store.escalation_models import (
     OUTBOX_PENDING,
     STEP_CANCELLED,
@@ -152,7 +153,7 @@ def _fire_claimed(
             .values(status=TRIGGERED, updated_at=fired_at)
             .execution_options(synchronize_session=False)
         )
-    events, messages = [], []
+    events, messages, paged = [], [], set()
     targets = _TargetCache(matrix)
     shifts = ShiftCache()
     for step in due:
@@ -162,9 +163,12 @@ def _fire_claimed(
         )
         events.append(event)
         messages.extend(outbox)
+        if outbox:
+            paged.add(incident.id)
         record_escalation(session, severity=incident.severity)
     _INSERT_EVENTS.execute(session, events)
     _INSERT_OUTBOX.execute(session, messages)
+    mark_first_paged(session, paged, fired_at)
     # Stamped last, just before the commit, so measured lateness includes the batch's own work.
     session.execute(
         update(EscalationStep)
@@ -242,7 +246,7 @@ def _fire(
         "incident_id": incident.id,
         "at": fired_at,
         "kind": ESCALATED,
-        "actor": ESCALATION_ACTOR,
+        "actor": escalated_by or ESCALATION_ACTOR,
         "message": message,
         "data": data,
     }

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from observability.escalation.matrix import Matrix
 from observability.incidents.alert_facts import RunbookLink
+from observability.incidents.episodes import RuleFor
 from observability.incidents.payload import AlertmanagerAlert, AlertmanagerNotification
 from observability.ingest.transaction import (
     DUPLICATE,
@@ -37,6 +38,7 @@ def ingest_notification(
     reopen_window: timedelta,
     runbooks: Mapping[str, RunbookLink],
     matrix: Matrix,
+    rule_for: RuleFor | None = None,
     extra_alerts: Sequence[AlertmanagerAlert] = (),
 ) -> IngestResult:
     """Commit the notification's effects (or nothing, for a duplicate); raises when it cannot."""
@@ -61,6 +63,7 @@ def ingest_notification(
                         reopen_window=reopen_window,
                         runbooks=runbooks,
                         matrix=matrix,
+                        rule_for=rule_for,
                     )
             except DuplicateNotification:
                 return IngestResult(outcome=DUPLICATE)

@@ -54,7 +54,8 @@ def markdown_link(url: str | None, text: object | None = None) -> MarkdownSafe:
 
 def code_span(value: object) -> MarkdownSafe:
     """Inline code that no backtick in `value` can close (CommonMark: a longer fence)."""
-    text = _BREAKS.sub(" ", "" if value is None else str(value))
+    # GFM splits table cells on a pipe even inside code; `\|` keeps it one cell (shown as `|`).
+    text = _BREAKS.sub(" ", "" if value is None else str(value)).replace("|", "\\|")
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     fence = "`" * (longest + 1)
     pad = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""

@@ -16,13 +16,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 TOP = 10
-_PERIOD = re.compile(r"^([1-9][0-9]{0,3})([hdw])$")
+PERIOD_PATTERN = r"^([1-9][0-9]{0,3})([hdw])$"
+_PERIOD = re.compile(PERIOD_PATTERN)
 _UNITS = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}
 
 
 def parse_period(text: str) -> timedelta:
     """`30d`, `12h`, `2w` -> timedelta (ValueError naming the problem otherwise)."""
-    match = _PERIOD.match(text.strip())
+    match = _PERIOD.match(text)
     if not match:
         raise ValueError(f"since {text!r}: write a period such as 30d, 12h or 2w")
     return int(match[1]) * _UNITS[match[2]]

@@ -15,9 +15,10 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from observability import audit
+from observability.incident_actions import get_incident
 from observability.incidents.errors import IncidentNotFound
 from observability.reviews.draft import build_draft
 from observability.reviews.graphs import Graph, draw_graphs
@@ -40,13 +41,7 @@ class StoredReview:
 
 def load_incident(session: Session, incident_id: int) -> Incident:
     """The incident with alerts, timeline and episodes loaded (IncidentNotFound when missing)."""
-    incident = session.execute(
-        select(Incident)
-        .where(Incident.id == incident_id)
-        .options(
-            selectinload(Incident.alerts), selectinload(Incident.timeline), selectinload(Incident.episodes)
-        )
-    ).scalar_one_or_none()
+    incident = get_incident(session, incident_id=incident_id)
     if incident is None:
         raise IncidentNotFound(incident_id)
     return incident
@@ -82,7 +77,6 @@ def make_review(
     rendered = render_incident(incident, people=people, source=source, templates=templates, now=now)
     existing = _by_hash(session, incident_id, rendered.content_hash)
     if existing is not None:
-        session.rollback()
         return StoredReview(existing, stored_pngs(existing), created=False)
     latest = session.scalar(
         select(func.max(ReviewVersion.version)).where(ReviewVersion.incident_id == incident_id)
@@ -150,6 +144,12 @@ def _graph_row(graph: Graph) -> dict[str, str]:
 def stored_pngs(version: ReviewVersion) -> dict[str, bytes]:
     """{file name: PNG} of a stored version's graphs."""
     return {item["file"]: base64.b64decode(item["png"]) for item in version.graphs or [] if item.get("png")}
+
+
+def count_versions(session: Session, incident_id: int) -> int:
+    """How many versions of the incident's review are stored."""
+    count = session.scalar(select(func.count()).where(ReviewVersion.incident_id == incident_id))
+    return int(count or 0)
 
 
 def list_versions(session: Session, incident_id: int) -> list[ReviewVersion]:

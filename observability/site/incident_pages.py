@@ -47,9 +47,20 @@ def _query(filters: Mapping[str, str | None], offset: int) -> str:
     return "?" + urlencode(params) if params else "./"
 
 
-def incident_page(incident: Incident, links: Links) -> str:
-    """One incident (its `alerts` and `timeline` loaded): summary, links, alerts, timeline."""
-    return render("incident.html", links=links, incident=incident)
+def incident_page(incident: Incident, links: Links, own_runbooks: Mapping[int, str] | None = None) -> str:
+    """One incident (its `alerts` and `timeline` loaded): summary, links, alerts, timeline.
+
+    `own_runbooks` maps alert ids to the slug of the runbook this service serves for them, linked
+    next to the alert's own runbook_url (which may point at a host nobody can reach).
+    """
+    pages = {alert_id: links.home + links.runbook(slug) for alert_id, slug in (own_runbooks or {}).items()}
+    return render(
+        "incident.html",
+        links=links,
+        incident=incident,
+        own_runbooks=pages,
+        own_pages=list(dict.fromkeys(pages.values())),
+    )
 
 
 def login_page(links: Links, *, message: str, next_page: str) -> str:

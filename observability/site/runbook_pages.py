@@ -82,6 +82,11 @@ def not_found_page(links: Links, what: str) -> str:
     return render("not_found.html", links=links, what=what)
 
 
+def error_page(links: Links, *, title: str, message: str) -> str:
+    """An error page for a browser (what was refused and why), in the site's frame."""
+    return render("error.html", links=links, title=title, message=message)
+
+
 def _trusted(html: str) -> Markup:
     # render_markdown runs with raw HTML disabled: its output holds no markup from the source text.
     return Markup(html)

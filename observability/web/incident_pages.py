@@ -27,6 +27,7 @@ from observability.web.page_auth import (
     login_form,
 )
 from observability.web.page_headers import PRIVATE_PAGE_HEADERS
+from observability.web.runbook_links import own_runbook_slugs
 
 router = APIRouter(prefix="/incidents", tags=["incident pages"])
 
@@ -147,7 +148,9 @@ def incident_list(
     response_class=HTMLResponse,
     responses={**_PAGE_RESPONSES, 404: {**_HTML_PAGE, "description": "no such incident"}},
 )
-def incident_detail(incident_id: IncidentId, session: DbSession, caller: PageViewer) -> HTMLResponse:
+def incident_detail(
+    incident_id: IncidentId, request: Request, session: DbSession, caller: PageViewer
+) -> HTMLResponse:
     """One incident: its state, runbook and dashboard links, alerts with labels and annotations, timeline."""
     if caller.principal is None:
         return _sign_in(caller.refusal, str(incident_id))
@@ -155,4 +158,5 @@ def incident_detail(incident_id: IncidentId, session: DbSession, caller: PageVie
     if incident is None:
         page = not_found_page(INCIDENT_PAGES, f"incident {incident_id}")
         return HTMLResponse(page, status_code=status.HTTP_404_NOT_FOUND, headers=PRIVATE_PAGE_HEADERS)
-    return HTMLResponse(incident_page(incident, INCIDENT_PAGES), headers=PRIVATE_PAGE_HEADERS)
+    own_runbooks = own_runbook_slugs(request.app, incident.alerts)
+    return HTMLResponse(incident_page(incident, INCIDENT_PAGES, own_runbooks), headers=PRIVATE_PAGE_HEADERS)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from observability.auth.dependencies import DbSession, Viewer
 from observability.incidents.errors import IncidentNotFound
 from observability.reviews.context import ReviewContext, review_context
-from observability.reviews.versions import StoredReview, get_version, list_versions, make_review, stored_pngs
+from observability.reviews.versions import StoredReview, count_versions, get_version, make_review, stored_pngs
 from observability.reviews.wanted import ReviewDrafter
 from observability.web.clock import clock_of, now_of
 from observability.web.incident_schemas import Problem
@@ -146,7 +146,7 @@ def get_review(
     return ReviewOut(
         incident_id=incident_id,
         version=row.version,
-        versions=len(list_versions(session, incident_id)),
+        versions=count_versions(session, incident_id),
         created=stored.created,
         content_hash=row.content_hash,
         template_hash=row.template_hash,

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse
 
 from observability.auth.dependencies import DbSession
 from observability.incidents.durations import DEFINITIONS
-from observability.reviews.report import build_report, parse_period
+from observability.reviews.report import PERIOD_PATTERN, build_report, parse_period
 from observability.reviews.report_store import load_report_incidents, seconds_text
 from observability.site import INCIDENT_PAGES, login_page, not_found_page
 from observability.site.links import Links
@@ -35,7 +35,11 @@ REVIEW_PAGE_HEADERS = {
 # Links from a page one folder below the incident pages (/incidents/<id>/review).
 NESTED_PAGES = Links(home="../../runbooks/", stylesheet="../../runbooks/static/style.css", incidents="../")
 PERIODS = ("7d", "30d", "90d")
-_HTML: dict[int | str, dict[str, Any]] = {200: {"content": {"text/html": {}}}}
+_HTML_PAGE: dict[str, Any] = {"content": {"text/html": {}}}
+_HTML: dict[int | str, dict[str, Any]] = {
+    200: _HTML_PAGE,
+    401: {**_HTML_PAGE, "description": "no valid viewer token: how to sign in"},
+}
 
 
 @router.get("/report", response_class=HTMLResponse, responses=_HTML)
@@ -43,16 +47,13 @@ def report_page(
     request: Request,
     session: DbSession,
     caller: PageViewer,
-    since: Annotated[str, Query(max_length=8, description="period such as 30d, 12h or 2w")] = "30d",
+    since: Annotated[str, Query(pattern=PERIOD_PATTERN, description="period such as 30d, 12h or 2w")] = "30d",
 ) -> HTMLResponse:
     """Incidents over a period: per service and alert, TTA/TTR medians and p90s, noisy alerts, gaps."""
     if caller.principal is None:
         page = login_page(INCIDENT_PAGES, message=caller.refusal, next_page="./")
         return HTMLResponse(page, status_code=status.HTTP_401_UNAUTHORIZED, headers=PRIVATE_PAGE_HEADERS)
-    try:
-        period = parse_period(since)
-    except ValueError as exc:
-        return HTMLResponse(f"<p>{_plain(str(exc))}</p>", status_code=422, headers=PRIVATE_PAGE_HEADERS)
+    period = parse_period(since)  # the pattern above admits only what parses
     now = now_of(request.app)
     report = build_report(load_report_incidents(session, since=now - period), since=now - period, until=now)
     page = render(
@@ -98,9 +99,3 @@ def review_page(
     return HTMLResponse(
         stored.version.html, headers={**REVIEW_PAGE_HEADERS, "X-Review-Version": str(stored.version.version)}
     )
-
-
-def _plain(text: str) -> str:
-    from markupsafe import escape
-
-    return str(escape(text))

@@ -143,6 +143,7 @@ async def alertmanager_webhook(request: Request, now: Now) -> JSONResponse:
             reopen_window=timedelta(seconds=settings.reopen_window_seconds),
             runbooks=request.app.state.runbooks,
             matrix=request.app.state.matrix,
+            rule_for=request.app.state.rule_for,
             extra_alerts=extra,
         )
         # asyncio's executor hand-off is cheaper than anyio's thread pool on this hot path.

@@ -66,7 +66,13 @@ class ObsServer:
             stderr=subprocess.STDOUT,
         )
         log.close()
-        wait_until(lambda: self._exited() or http_ok(self.port, "/openapi.json"), 30, "obs serve to listen")
+        try:
+            wait_until(
+                lambda: self._exited() or http_ok(self.port, "/openapi.json"), 30, "obs serve to listen"
+            )
+        except AssertionError:
+            self.stop()  # never leave a process that did not come up behind
+            raise
         if self._exited():
             raise AssertionError(f"obs serve exited: {self.log_path.read_text()[-2000:]}")
 
@@ -165,7 +171,11 @@ class Alertmanager:
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )
-        wait_until(lambda: http_ok(port, "/-/ready"), 20, "Alertmanager to be ready")
+        try:
+            wait_until(lambda: http_ok(port, "/-/ready"), 20, "Alertmanager to be ready")
+        except AssertionError:
+            self.stop()
+            raise
 
     def add(
         self, labels: dict[str, str], *, start: datetime, end: datetime | None = None, **annotations: str

@@ -35,10 +35,10 @@ def test_receiver_snippet_points_at_the_webhook_with_the_token_file(
     monkeypatch: pytest.MonkeyPatch, tmp_path
 ) -> None:
     token = tmp_path / "token"
-    token.write_text("s3cret\n")
+    token.write_text("s3cret-of-24-characters\n")
     monkeypatch.setenv("OBS_WEBHOOK_TOKEN_FILE", str(token))
     monkeypatch.delenv("OBS_WEBHOOK_TOKEN", raising=False)
     snippet = receiver_snippet(load_settings(), "0.0.0.0", 8080)
     assert "url: http://127.0.0.1:8080/api/v1/webhooks/alertmanager" in snippet
     assert f"credentials_file: {token}" in snippet
-    assert "s3cret" not in snippet
+    assert "s3cret-of-24-characters" not in snippet

@@ -95,3 +95,20 @@ def test_markdown_of_the_fixed_incident_matches_the_golden_file() -> None:
         GOLDEN.write_text(markdown, encoding="utf-8")
     assert markdown == GOLDEN.read_text(encoding="utf-8"), "run with OBS_UPDATE_GOLDEN=1 to accept the change"
     assert NOT_CONFIGURED in markdown.replace("\\_", "_")
+
+
+def test_markdown_escaping_leaves_no_markup_in_a_value() -> None:
+    from markdown_it import MarkdownIt
+
+    from observability.reviews.markdown_text import code_span, escape_markdown, markdown_link
+
+    hostile = "# h\n- item | cell *em* _u_ `c` <b>x</b> &amp; [l](javascript:alert(1)) ![i](http://x/i.png)"
+    link = markdown_link("javascript:alert(1)", "go")
+    row = f"| {escape_markdown(hostile)} | {code_span('a|b`c')} | {link} |"
+    table = "| a | b | c |\n| --- | --- | --- |\n" + row + "\n"
+    html = MarkdownIt("commonmark", {"html": True}).enable("table").render(table)
+    assert html.count("<td>") == 3  # no pipe split a cell
+    for tag in ("<h1", "<li", "<em", "<strong", "<b>", "<a ", "<img"):
+        assert tag not in html, tag
+    assert "&lt;b&gt;x&lt;/b&gt;" in html and "&amp;amp;" in html
+    assert markdown_link("https://ok.example/a?b=(c)", "ok") == "[ok](<https://ok.example/a?b=%28c%29>)"

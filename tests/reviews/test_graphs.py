@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -153,3 +155,103 @@ def test_a_query_prometheus_refuses_is_a_reason_not_a_failure(prometheus: str) -
     finally:
         source.close()
     assert graph.png is None and graph.reason.startswith("no graph: ")
+
+
+def _store_incident(url: str, now: datetime) -> int:
+    from sqlalchemy.orm import Session
+
+    from observability.store.engine import make_engine
+    from observability.store.migrate import upgrade
+    from observability.store.models import Incident, IncidentAlert, IncidentEpisode
+
+    upgrade(url)
+    engine = make_engine(url)
+    start = now - timedelta(minutes=2)
+    try:
+        with Session(engine) as session:
+            incident = Incident(
+                group_key="cli-review",
+                status="resolved",
+                title="Prometheus scrapes itself",
+                service="incident",
+                severity="critical",
+                opened_at=start,
+                updated_at=now,
+                resolved_at=now - timedelta(seconds=30),
+                resolved_by="alertmanager",
+            )
+            session.add(incident)
+            session.flush()
+            session.add(
+                IncidentAlert(
+                    incident_id=incident.id,
+                    fingerprint="cli",
+                    starts_at=start,
+                    ends_at=now - timedelta(seconds=30),
+                    status="resolved",
+                    alertname="PrometheusSelfDown",
+                    severity="critical",
+                    labels={"alertname": "PrometheusSelfDown"},
+                    annotations={},
+                    generator_url="http://prometheus/graph?g0.expr=" + quote_plus(EXPR),
+                    first_seen_at=start,
+                    last_seen_at=now,
+                )
+            )
+            session.add(
+                IncidentEpisode(
+                    incident_id=incident.id,
+                    episode=1,
+                    impact_started_at=start,
+                    detected_at=start,
+                    mitigated_at=now - timedelta(seconds=30),
+                    resolved_at=now - timedelta(seconds=30),
+                )
+            )
+            session.commit()
+            return incident.id
+    finally:
+        engine.dispose()
+
+
+def test_obs_review_out_writes_markdown_with_its_graph_file_beside_it(
+    prometheus: str, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'obs.db'}"
+    incident_id = _store_incident(url, datetime.now(UTC).replace(microsecond=0))
+    env = {**os.environ, "OBS_DATABASE_URL": url, "OBS_PROMETHEUS_URL": prometheus, "PYTHONPATH": str(REPO)}
+    out = tmp_path / "reviews"
+    done = subprocess.run(
+        [sys.executable, "-m", "observability.cli", "review", str(incident_id), "--out", str(out)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    markdown = (out / f"incident-{incident_id}-review.md").read_text()
+    png = out / f"incident-{incident_id}-graph-1.png"
+    assert f"]({png.name})" in markdown and "new version 1" in done.stderr
+    source = read_source(png.read_bytes())
+    assert source is not None and source["query"] == 'up{job="prometheus"}' and source["series"]
+    again = subprocess.run(
+        [sys.executable, "-m", "observability.cli", "review", str(incident_id), "--format", "html"],
+        cwd=REPO,
+        env={**env, "OBS_PROMETHEUS_URL": ""},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    # Without Prometheus the graph's fingerprint changes (a reason instead), so a new version says why.
+    assert again.returncode == 0 and "new version 2" in again.stderr
+    assert "OBS_PROMETHEUS_URL is not set" in again.stdout
+    missing = subprocess.run(
+        [sys.executable, "-m", "observability.cli", "review", "999"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert missing.returncode == 1 and "incident 999 not found" in missing.stderr

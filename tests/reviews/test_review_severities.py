@@ -24,6 +24,7 @@ def _check_config(path: Path) -> subprocess.CompletedProcess[str]:
 
 def test_shipped_matrix_drafts_reviews_of_critical_incidents() -> None:
     assert load_matrix(REPO / "incident").review_severities == ["critical"]
+    assert "review drafts on resolve: critical" in _check_config(REPO / "incident").stdout
 
 
 def test_check_config_names_an_unknown_review_severity_and_a_non_list(tmp_path: Path) -> None:
@@ -38,5 +39,6 @@ def test_check_config_names_an_unknown_review_severity_and_a_non_list(tmp_path: 
     policies.write_text(text.replace("review_severities: [critical]", "review_severities: critical"))
     assert "review_severities: expected a list" in _check_config(matrix).stderr
     policies.write_text(text.replace("review_severities: [critical]\n", ""))
-    assert _check_config(matrix).returncode == 0
+    done = _check_config(matrix)
+    assert done.returncode == 0 and "review drafts on resolve: none" in done.stdout
     assert load_matrix(matrix).review_severities == []

@@ -128,3 +128,20 @@ def test_resolving_a_critical_incident_drafts_its_review_through_a_row_and_warni
     assert versions[critical].made_by == "system:review-draft"
     assert requests[critical].version_id == versions[critical].id
     assert drafter.run_once() == 0  # nothing left to claim
+
+
+def test_report_page_shows_the_period_to_a_viewer_and_refuses_without_a_token(svc: Service) -> None:
+    incident_id = svc.fire("g-report", summary="API down <b>now</b>")
+    svc.clock.advance(minutes=2)
+    assert (
+        svc.client.post(f"/api/v1/incidents/{incident_id}/ack", headers=auth("responder")).status_code == 200
+    )
+    assert svc.client.get("/incidents/report").status_code == 401
+    page = svc.client.get("/incidents/report", params={"since": "7d"}, headers=auth("viewer"))
+    assert page.status_code == 200
+    assert "Acknowledged incidents without a review" in page.text
+    assert f'href="{incident_id}/review"' in page.text  # acknowledged, never reviewed
+    assert "<b>now</b>" not in page.text and "&lt;b&gt;now&lt;/b&gt;" in page.text
+    assert (
+        svc.client.get("/incidents/report", params={"since": "1y"}, headers=auth("viewer")).status_code == 422
+    )
