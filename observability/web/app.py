@@ -41,6 +41,7 @@ ROUTERS = (
     # before incident_pages: /incidents/report is not an incident id
     "observability.web.review_pages",
     "observability.web.incident_pages",
+    "observability.web.incident_forms",
     "observability.web.oncall_page",
     "observability.web.api_docs",
 )
