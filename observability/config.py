@@ -104,6 +104,15 @@ class Settings(BaseSettings):
         description="API tokens besides the database's, as name:role:sha256hex,... (role viewer, "
         "responder or admin; the hash is the hex SHA-256 of the token); checked by the app at start",
     )
+    auth_failure_limit: int = Field(
+        10,
+        ge=1,
+        description="wrong tokens or sign-ins a client may send per window before it gets 429 "
+        "(counted per replica, per kind: webhook token, API tokens)",
+    )
+    auth_failure_window_seconds: float = Field(
+        60.0, gt=0, le=86400, description="the sliding window of OBS_AUTH_FAILURE_LIMIT"
+    )
     watchdog_timeout_seconds: float = Field(
         600.0,
         ge=0,

@@ -30,6 +30,7 @@ from observability.web.clock import wall_clock
 # from the app's lifespan before the scheduler starts). Parts append themselves here.
 ROUTERS = (
     "observability.web.request_limits",
+    "observability.auth.failure_limit",
     "observability.web.errors",
     "observability.web.webhook",
     "observability.web.ops",

@@ -25,7 +25,14 @@ PROBLEM = {"application/json": {"schema": {"$ref": "#/components/schemas/Problem
 BROWSER_PREFIXES = ("/runbooks", "/incidents", "/oncall")
 PUBLIC_PAGES = "/runbooks"
 EXCERPT_CHARS = 80
-TITLES = {400: "Bad request", 401: "Sign in needed", 403: "Not allowed", 404: "Not found", 405: "Not allowed"}
+TITLES = {
+    400: "Bad request",
+    401: "Sign in needed",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Not allowed",
+    429: "Too many attempts",
+}
 
 
 def install(app: FastAPI) -> None:
@@ -135,5 +142,7 @@ def document_refusals(document: dict[str, Any], limit: int) -> dict[str, Any]:
             # The runbook site is public and only shows more to a viewer: a token is optional there.
             if operation.get("security") and not path.startswith(PUBLIC_PAGES):
                 responses.setdefault("401", {"description": "missing or unknown token", **body})
+                # observability.auth.failure_limit: too many wrong tokens from one client.
+                responses.setdefault("429", {"description": "too many wrong tokens; see Retry-After", **body})
             responses.setdefault("413", {"description": too_large(limit), **body})
     return document
