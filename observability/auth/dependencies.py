@@ -52,15 +52,20 @@ def authenticate(
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
         raise _unauthorized("missing bearer token (Authorization: Bearer <token>)")
     refuse_if_limited(request, API_TOKEN)
-    token_hash = hash_token(credentials.credentials)
+    principal = principal_of(request, session, hash_token(credentials.credentials))
+    if principal is None:
+        record_failure(request, API_TOKEN)
+        raise _unauthorized("unknown or revoked API token")
+    return principal
+
+
+def principal_of(request: Request, session: Session, token_hash: str) -> Principal | None:
+    """Who holds the token with this hash (settings first, then the database); None when revoked."""
     configured = match_configured(_configured(request.app.state.settings.api_tokens), token_hash)
     if configured is not None:
         return Principal(configured.name, configured.role)
     stored = find_active_token(session, token_hash)
-    if stored is None:
-        record_failure(request, API_TOKEN)
-        raise _unauthorized("unknown or revoked API token")
-    return Principal(stored.name, Role(stored.role))
+    return None if stored is None else Principal(stored.name, Role(stored.role))
 
 
 def require(role: Role) -> Callable[[Principal], Principal]:

@@ -42,8 +42,10 @@ ROUTERS = (
     # before incident_pages: /incidents/report is not an incident id
     "observability.web.review_pages",
     "observability.web.incident_pages",
+    "observability.web.incident_forms",
     "observability.web.oncall_page",
     "observability.web.api_docs",
+    "observability.web.slack_events",
 )
 
 
