@@ -6,6 +6,8 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from httpx import Response
 
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
@@ -31,3 +33,10 @@ def concrete(path: str) -> str:
     for name, value in values.items():
         path = path.replace("{" + name + "}", value)
     return path
+
+
+def sign_in(client: TestClient, token: str) -> Response:
+    """Post the sign-in form as a browser does: with the CSRF token its login page set."""
+    client.get("/incidents/login")
+    csrf = client.cookies.get("obs_login_csrf", "")
+    return client.post("/incidents/login", data={"token": token, "csrf": csrf}, follow_redirects=False)

@@ -16,8 +16,8 @@ from collections.abc import Callable
 import pytest
 from fastapi import FastAPI
 
-from tests.api.conftest import Service, auth
-from tests.security.routes import app_routes, concrete
+from tests.api.conftest import TOKENS, Service, auth
+from tests.security.routes import app_routes, concrete, sign_in
 
 WEBHOOK = "/api/v1/webhooks/alertmanager"
 SLACK_EVENTS = "/slack/events"
@@ -63,6 +63,11 @@ MINIMUM_ROLE = {
     ("GET", "/incidents/report"): VIEWER,
     ("GET", "/incidents/{incident_id}/review"): VIEWER,
     ("GET", "/oncall/"): VIEWER,
+    ("POST", "/incidents/{incident_id}/ack"): RESPONDER,
+    ("POST", "/incidents/{incident_id}/resolve"): RESPONDER,
+    ("POST", "/incidents/{incident_id}/notes"): RESPONDER,
+    ("POST", "/incidents/{incident_id}/escalate"): RESPONDER,
+    ("POST", "/incidents/{incident_id}/severity"): RESPONDER,
 }
 # Authenticated by something other than an API token: tested on their own below.
 OWN_CREDENTIALS = {("POST", WEBHOOK): "webhook bearer token", ("POST", SLACK_EVENTS): "Slack signature"}
@@ -120,13 +125,12 @@ def test_each_route_lets_in_its_minimum_role_and_up_and_forbids_the_roles_below(
 
 
 def test_the_sign_in_form_refuses_a_wrong_token_and_accepts_a_right_one(service: Service) -> None:
-    refused = service.client.post("/incidents/login", data={"token": "obs_wrong"}, follow_redirects=False)
+    refused = sign_in(service.client, "obs_wrong")
     assert refused.status_code == 401
-    assert "obs_session" not in refused.cookies and "obs_token" not in refused.cookies
-    accepted = service.client.post(
-        "/incidents/login", data={"token": auth(VIEWER)["Authorization"].split()[1]}, follow_redirects=False
-    )
-    assert accepted.status_code == 303
+    assert "obs_session" not in refused.cookies
+    assert service.client.get("/incidents/", follow_redirects=False).status_code == 401
+    accepted = sign_in(service.client, TOKENS[VIEWER])
+    assert accepted.status_code == 303 and "obs_session" in accepted.cookies
     assert service.client.get("/incidents/", follow_redirects=False).status_code == 200
 
 

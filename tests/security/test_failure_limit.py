@@ -8,6 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.api.conftest import TOKENS, WEBHOOK_TOKEN, Service, auth
+from tests.security.routes import sign_in
 
 LIMIT = 3
 WINDOW = 60
@@ -82,15 +83,8 @@ def test_wrong_webhook_tokens_are_limited_on_their_own_budget(limited: Service) 
 
 
 def test_failed_sign_ins_are_limited_and_answered_with_a_page(limited: Service) -> None:
-    def sign_in(token: str) -> int:
-        return limited.client.post(
-            "/incidents/login", data={"token": token}, follow_redirects=False
-        ).status_code
-
-    assert [sign_in("not-a-token") for _ in range(LIMIT)] == [401] * LIMIT
-    response = limited.client.post(
-        "/incidents/login", data={"token": TOKENS["viewer"]}, follow_redirects=False
-    )
+    assert [sign_in(limited.client, "not-a-token").status_code for _ in range(LIMIT)] == [401] * LIMIT
+    response = sign_in(limited.client, TOKENS["viewer"])
     assert response.status_code == 429
     assert response.headers["content-type"].startswith("text/html")
     assert response.headers["Retry-After"] == str(WINDOW)
