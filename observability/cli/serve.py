@@ -47,6 +47,12 @@ def run(args: argparse.Namespace) -> int:
             "invalid setting OBS_WEBHOOK_TOKEN: not set; set it (or OBS_WEBHOOK_TOKEN_FILE), "
             "or set OBS_WEBHOOK_ALLOW_UNAUTHENTICATED=1 to accept unauthenticated webhooks"
         )
+    if args.log_level == "debug":
+        # uvicorn configures only its own loggers; at debug the service's and its libraries'
+        # lines (slack-sdk, httpx, SQLAlchemy) are wanted too.
+        import logging
+
+        logging.basicConfig(level=logging.DEBUG, format="%(levelname)s:  %(name)s: %(message)s")
     import uvicorn
     from sqlalchemy import make_url
     from sqlalchemy.exc import SQLAlchemyError
