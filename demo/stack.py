@@ -265,7 +265,9 @@ class Stack:
 
     def _generate_rules(self) -> Path:
         try:
-            return generate_fast_rules(self.run_dir / "rules")
+            # the alerts' runbook links must open this stack's service, whatever port it got
+            runbook_base_url = self.url("incident-service") + "/runbooks"
+            return generate_fast_rules(self.run_dir / "rules", runbook_base_url)
         except ObsCommandFailed as exc:
             raise StackError(str(exc)) from exc
 
