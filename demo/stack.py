@@ -55,6 +55,7 @@ class StackOptions:
     scrape_interval: str = "1s"
     with_incident_service: bool = True
     with_fake_slack: bool = True  # the incident service pages into demo/fake_slack
+    service_env: dict[str, str] = field(default_factory=dict)  # more OBS_* settings for the service
 
 
 def free_port() -> int:
@@ -320,6 +321,7 @@ class Stack:
             "OBS_ALERTMANAGER_URL": self.url("alertmanager"),
             "OTEL_TRACES_EXPORTER": "none",
             **self._slack_env(),
+            **self.options.service_env,
         }
         argv = [
             sys.executable,
