@@ -5,19 +5,35 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
+# The whole dev install, pinned: `make lock` refreshes it on purpose (after adding a dependency).
+CONSTRAINTS := constraints.txt
+LOCK_VENV := var/lock-venv
 OBS := $(PY) -m observability.cli
 HOST ?= 127.0.0.1
 PORT ?= 8080
-DEBIAN_TOOLS := prometheus prometheus-alertmanager prometheus-node-exporter prometheus-postgres-exporter
-TOOL_BINARIES := prometheus promtool prometheus-alertmanager amtool prometheus-node-exporter prometheus-postgres-exporter
+DEBIAN_TOOLS := prometheus prometheus-alertmanager prometheus-node-exporter prometheus-postgres-exporter chromium
+TOOL_BINARIES := prometheus promtool prometheus-alertmanager amtool prometheus-node-exporter prometheus-postgres-exporter chromium
 
-.PHONY: run test dashboards alerts generate check lint bench demo tools venv clean runbooks-site
+.PHONY: run test dashboards alerts generate check lint bench demo tools venv clean runbooks-site lock
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(CONSTRAINTS)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check -U pip
-	$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'
+	$(PY) -m pip install -q --disable-pip-version-check -c $(CONSTRAINTS) -e '.[dev]'
 	touch $@
+
+# A fresh venv of '.[dev]' at today's newest versions, frozen (without the project itself).
+lock:
+	rm -rf $(LOCK_VENV)
+	$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/pip install -q --disable-pip-version-check -U pip
+	$(LOCK_VENV)/bin/pip install -q --disable-pip-version-check '.[dev]'
+	{ echo "# The whole dev install, pinned. Made by \`make lock\` (pip freeze of a fresh venv of .[dev]);"; \
+	  echo "# used by the Makefile's set-up: pip install -c $(CONSTRAINTS) -e '.[dev]'. Do not edit by hand."; \
+	  $(LOCK_VENV)/bin/pip freeze --disable-pip-version-check --exclude observability; } > $(CONSTRAINTS).new
+	mv $(CONSTRAINTS).new $(CONSTRAINTS)
+	rm -rf $(LOCK_VENV)
+	@echo "wrote $(CONSTRAINTS): commit it"
 
 venv: $(STAMP)
 
@@ -38,6 +54,7 @@ run: $(STAMP)
 
 test: $(STAMP) tools
 	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 	$(PY) -m mypy
 	$(PY) -m pytest -q
 
@@ -65,8 +82,9 @@ bench: $(STAMP) tools
 	@for b in bench/*.py; do [ "$$b" = bench/report.py ] && continue; echo "== $$b"; $(PY) $$b || exit 1; done
 	@$(PY) bench/report.py --write BENCHMARKS.md
 
+# Ports: OBS_DEMO_PORTS=19000 make demo (or make demo PORTS=19000) takes 19000, 19001, ...
 demo: $(STAMP) tools
-	$(OBS) demo
+	$(OBS) demo $(if $(PORTS),--ports $(PORTS))
 
 runbooks-site: $(STAMP)
 	$(OBS) runbooks export var/runbooks-site

@@ -16,6 +16,7 @@ COMPONENTS = (
     "worker",
     "node-exporter",
     "postgres-exporter",
+    "fake-slack",
     "incident-service",
     "alertmanager",
     "prometheus",

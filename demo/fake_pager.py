@@ -7,7 +7,7 @@ The scheme it expects, and so what the outgoing-webhook sender must send, on any
     Content-Type:    application/json
     X-Obs-Timestamp: <unix seconds, an integer>
     X-Obs-Signature: sha256=<hex of hmac_sha256(secret, f"{timestamp}.{raw body}")>
-    X-Obs-Delivery-Id: <optional: a stable id, e.g. the outbox row id, so duplicates can be counted>
+    X-Obs-Delivery:  <optional: a stable id, e.g. the outbox row id, so duplicates can be counted>
 
 A post is valid when the signature matches (compared in constant time) and the timestamp is within
 300 s of the receiver's clock: 200 `{"ok": true}`. A bad or missing signature or an old timestamp is
@@ -54,11 +54,11 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
 def signature_problem(secret: str, headers: Any, body: bytes, now: float) -> str | None:
     """Why a post's signature is not acceptable, or None when it is."""
     timestamp, given = headers.get("x-obs-timestamp", ""), headers.get("x-obs-signature", "")
-    if not timestamp.isdigit():
+    if not (timestamp.isascii() and timestamp.isdigit()):
         return "X-Obs-Timestamp is missing or not integer seconds"
     if abs(now - int(timestamp)) > TOLERANCE_SECONDS:
         return f"X-Obs-Timestamp is more than {TOLERANCE_SECONDS} s away from now"
-    if not hmac.compare_digest(given, sign(secret, timestamp, body)):
+    if not hmac.compare_digest(given.encode(), sign(secret, timestamp, body).encode()):
         return "X-Obs-Signature does not match sha256 HMAC of '<timestamp>.<body>'"
     return None
 
@@ -79,7 +79,7 @@ async def receive(request: Request) -> Response:
         "path": path,
         "time": time.time(),
         "headers": dict(request.headers),
-        "delivery_id": request.headers.get("x-obs-delivery-id"),
+        "delivery_id": request.headers.get("x-obs-delivery"),
         "raw": body.decode("utf-8", errors="replace"),
         "json": None,
         "problem": signature_problem(pager.secret, request.headers, body, time.time()),

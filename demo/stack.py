@@ -23,10 +23,12 @@ from sqlalchemy import create_engine, make_url
 from sqlalchemy.engine import URL
 
 from observability.catalog import service
+from observability.paths import repo_root
 
 from . import stack_config
 from .choices import COMPONENTS, DEFAULT_POSTGRES_URL
 from .database import DatabaseError, drop_database, ensure_database
+from .fake_slack import client as fake_slack
 from .obs_cli import ObsCommandFailed, create_api_token, generate_fast_rules, incident_service_available
 from .processes import Component, ComponentFailed, spawn, stop_all, wait_ready
 from .schema import EmbeddingStorage, create_schema
@@ -45,13 +47,14 @@ class StackOptions:
     run_dir: Path
     postgres_url: str = DEFAULT_POSTGRES_URL  # any database on the server; used to create `database`
     database: str = "obs_demo"
-    drop_database: bool = False  # tests: drop it when the stack stops
+    drop_database: bool = False  # drop it when the stack stops (obs demo does unless --keep-database)
     ports: dict[str, int] = field(default_factory=dict)
     traffic_rate: float = 10.0
     traffic_duration: float = 3600.0
     otlp_traces_endpoint: str | None = None  # e.g. http://127.0.0.1:4318/v1/traces
     scrape_interval: str = "1s"
     with_incident_service: bool = True
+    with_fake_slack: bool = True  # the incident service pages into demo/fake_slack
 
 
 def free_port() -> int:
@@ -76,11 +79,13 @@ class Stack:
         self.components: dict[str, Component] = {}
         self.ports = {name: options.ports.get(name) or free_port() for name in COMPONENTS}
         self.webhook_token = secrets.token_urlsafe(24)
+        self.slack_signing_secret = secrets.token_urlsafe(24)
+        self.slack_bot_token = f"xoxb-demo-{secrets.token_hex(12)}"
         self.embedding_storage: EmbeddingStorage | None = None
         self.api_token: str | None = None  # responder token for the incident API, when it runs
         server = make_url(options.postgres_url)
         self.database_url: URL = server.set(database=options.database)
-        self._database_created = False
+        self._database_in_use = False
 
     def __enter__(self) -> Stack:
         try:
@@ -188,6 +193,7 @@ class Stack:
             "/metrics",
         )
         self._start_postgres_exporter(binaries["prometheus-postgres-exporter"])
+        self._start_fake_slack()
         webhook_url = self._start_incident_service()
         self._start_alertmanager(binaries["prometheus-alertmanager"], webhook_url)
         self._start_prometheus(binaries["prometheus"], rules_dir)
@@ -196,9 +202,10 @@ class Stack:
     def stop(self) -> None:
         stop_all(list(reversed(self.components.values())))
         self.components.clear()
-        if self.options.drop_database and self._database_created:
+        # Dropped whether this run created it or found it left over: it is the demo's own.
+        if self.options.drop_database and self._database_in_use:
             drop_database(self.options.postgres_url, self.options.database)
-            self._database_created = False
+            self._database_in_use = False
 
     def write_state(self) -> Path:
         """state.json: what `obs demo fault` and `obs demo heal` need to find the running stack."""
@@ -246,9 +253,10 @@ class Stack:
 
     def _create_database(self) -> None:
         try:
-            self._database_created = ensure_database(self.options.postgres_url, self.options.database)
+            ensure_database(self.options.postgres_url, self.options.database)
         except DatabaseError as exc:
             raise StackError(str(exc)) from exc
+        self._database_in_use = True
         engine = create_engine(self.database_url)
         try:
             self.embedding_storage = create_schema(engine)
@@ -273,6 +281,31 @@ class Stack:
         dsn = self.database_url.set(drivername="postgresql").render_as_string(hide_password=False)
         self._start("postgres-exporter", argv, "/metrics", {"DATA_SOURCE_NAME": f"{dsn}?sslmode=disable"})
 
+    def _start_fake_slack(self) -> None:
+        """The fake Slack Web API the service pages into; its page at / shows the channels and cards."""
+        if not (self.options.with_fake_slack and self.options.with_incident_service):
+            return
+        argv = fake_slack.command_line(
+            self.ports["fake-slack"],
+            self.slack_signing_secret,
+            self.slack_bot_token,
+            events_url=self.url("incident-service") + "/slack/events",
+            users=repo_root() / "incident" / "people.yml",
+            # the channels a real workspace has: OBS_SLACK_ALERTS_CHANNEL's default and the matrix's
+            channels=["alerts"],
+            channels_from=repo_root() / "incident" / "escalation.yml",
+        )
+        self._start("fake-slack", argv, "/healthz")
+
+    def _slack_env(self) -> dict[str, str]:
+        if "fake-slack" not in self.components:
+            return {}
+        return {
+            "OBS_SLACK_API_URL": self.url("fake-slack") + "/api/",
+            "OBS_SLACK_BOT_TOKEN": self.slack_bot_token,
+            "OBS_SLACK_SIGNING_SECRET": self.slack_signing_secret,
+        }
+
     def _start_incident_service(self) -> str | None:
         if not (self.options.with_incident_service and incident_service_available()):
             log.warning("obs serve is not available: Alertmanager notifications go nowhere")
@@ -284,6 +317,7 @@ class Stack:
             "OBS_PROMETHEUS_URL": self.url("prometheus"),
             "OBS_ALERTMANAGER_URL": self.url("alertmanager"),
             "OTEL_TRACES_EXPORTER": "none",
+            **self._slack_env(),
         }
         argv = [
             sys.executable,

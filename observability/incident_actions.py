@@ -10,11 +10,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Text, cast, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from observability import telemetry
 from observability.catalog import names
+from observability.delivery import slack_rows
 from observability.escalation import hooks as escalation
 from observability.escalation import steps
 from observability.escalation.firing import fire_next_step
@@ -22,7 +23,9 @@ from observability.escalation.matrix import Matrix
 from observability.escalation.plan import escalation_plan
 from observability.incidents import lifecycle
 from observability.incidents.errors import IncidentNotFound, InvalidTransition
-from observability.store.models import Incident, TimelineEvent
+from observability.reviews.wanted import want_review
+from observability.store.episode_writes import latest_episode
+from observability.store.models import Incident, IncidentEpisode, TimelineEvent
 
 
 def get_incident(session: Session, *, incident_id: int) -> Incident | None:
@@ -43,10 +46,17 @@ def list_incidents(
     status: str | None = None,
     service: str | None = None,
     severity: str | None = None,
+    search: str | None = None,
+    by_last_activity: bool = False,
     limit: int = 50,
     offset: int = 0,
+    count_limit: int | None = None,
 ) -> tuple[list[Incident], int]:
-    """Incidents matching the filters, newest first, and how many match in total."""
+    """Incidents matching the filters, newest first (or last active first), and how many match.
+
+    `search` matches a substring of the title or the group labels, ignoring case. With
+    `count_limit` the count stops there (pages say "1000+" rather than scan every match).
+    """
     conditions = []
     if status is not None:
         conditions.append(Incident.status == status)
@@ -54,11 +64,31 @@ def list_incidents(
         conditions.append(Incident.service == service)
     if severity is not None:
         conditions.append(Incident.severity == severity)
-    total = session.scalar(select(func.count()).select_from(Incident).where(*conditions)) or 0
-    page = session.scalars(
-        select(Incident).where(*conditions).order_by(Incident.id.desc()).limit(limit).offset(offset)
-    )
+    last_active: ColumnElement[Any] = Incident.updated_at.expression
+    if search:
+        sqlite = session.get_bind().dialect.name == "sqlite"
+        conditions.append(_matching(search, sqlite=sqlite))
+        if sqlite:
+            # Without a trigram index SQLite reads every row for a substring anyway; walking the
+            # last-activity index instead (hoping for 50 early matches) costs a row lookup per
+            # entry when the term is rare: seconds. PostgreSQL's planner weighs both by itself.
+            last_active = func.coalesce(Incident.updated_at, Incident.opened_at)
+    order = (last_active.desc(), Incident.id.desc()) if by_last_activity else (Incident.id.desc(),)
+    matching = select(Incident.id).where(*conditions)
+    if count_limit is not None:
+        matching = matching.limit(count_limit)
+    total = session.scalar(select(func.count()).select_from(matching.subquery())) or 0
+    page = session.scalars(select(Incident).where(*conditions).order_by(*order).limit(limit).offset(offset))
     return list(page), int(total)
+
+
+def _matching(search: str, *, sqlite: bool) -> ColumnElement[bool]:
+    """The title or the group labels contain `search`, ignoring case (trigram-indexed on PostgreSQL)."""
+    labels = cast(Incident.group_labels, Text)
+    if sqlite:
+        # SQLite's LIKE already ignores ASCII case; lower() on both sides would double the scan.
+        return or_(Incident.title.contains(search, autoescape=True), labels.contains(search, autoescape=True))
+    return or_(Incident.title.icontains(search, autoescape=True), labels.icontains(search, autoescape=True))
 
 
 def acknowledge(session: Session, *, incident_id: int, actor: str, now: datetime, matrix: Matrix) -> Incident:
@@ -69,9 +99,21 @@ def acknowledge(session: Session, *, incident_id: int, actor: str, now: datetime
     incident = _locked(session, incident_id)
     incident.status = lifecycle.next_status(incident_id, incident.status, "acknowledge")
     incident.acknowledged_at, incident.acknowledged_by, incident.updated_at = now, actor, now
-    telemetry.record_acknowledged(session, severity=incident.severity, started_at=incident.opened_at, now=now)
+    episode = latest_episode(session, incident)
+    # Only the episode's first acknowledgement counts: a re-ack after the ack timeout re-triggered
+    # the incident keeps the first one (and its TTA).
+    if episode is not None and episode.first_acknowledged_at is None:
+        episode.first_acknowledged_at = now
+        if episode.first_paged_at is not None:
+            telemetry.record_acknowledged(
+                session,
+                severity=incident.severity,
+                first_paged_at=episode.first_paged_at,
+                first_acknowledged_at=now,
+            )
     _append(session, incident, lifecycle.ACKNOWLEDGED_EVENT, actor, f"acknowledged by {actor}", now)
     escalation.on_acknowledged(session, incident, now, matrix)
+    slack_rows.incident_changed(session, incident_id, f"acknowledged by {actor}", now)
     return incident
 
 
@@ -80,9 +122,16 @@ def resolve(session: Session, *, incident_id: int, actor: str, now: datetime) ->
     incident = _locked(session, incident_id)
     incident.status = lifecycle.next_status(incident_id, incident.status, "resolve")
     incident.resolved_at, incident.resolved_by, incident.updated_at = now, actor, now
-    telemetry.record_resolved(session, severity=incident.severity, started_at=incident.opened_at, now=now)
+    episode = latest_episode(session, incident)
+    if episode is not None and episode.resolved_at is None:
+        episode.resolved_at = now
+        telemetry.record_resolved(
+            session, severity=incident.severity, impact_started_at=episode.impact_started_at, resolved_at=now
+        )
     _append(session, incident, lifecycle.RESOLVED_EVENT, actor, f"resolved by {actor}", now)
     escalation.on_resolved(session, incident, now)
+    want_review(session, incident_id=incident.id, now=now)
+    slack_rows.incident_changed(session, incident_id, f"resolved by {actor}", now)
     return incident
 
 
@@ -90,6 +139,7 @@ def add_note(session: Session, *, incident_id: int, actor: str, text: str, now: 
     """Append a note to the incident's timeline."""
     incident = _locked(session, incident_id)
     incident.updated_at = now
+    slack_rows.incident_changed(session, incident_id, f"note by {actor}: {text}", now, card=False)
     return _append(session, incident, lifecycle.NOTE, actor, text, now)
 
 
@@ -113,6 +163,8 @@ def escalate_now(
         fire_next_step(session, matrix, incident_id=incident_id, actor=actor, now=now)
     session.refresh(incident)  # the firing changed the status with a Core UPDATE
     incident.updated_at = now
+    # The fired step posts its own thread line (mentioning whom it paged); the card shows the status.
+    slack_rows.incident_changed(session, incident_id, "", now, thread=False)
     return incident
 
 
@@ -131,6 +183,34 @@ def change_severity(
     _append(
         session, incident, lifecycle.SEVERITY_CHANGED, actor, message, now, {"from": before, "to": severity}
     )
+    slack_rows.incident_changed(session, incident_id, message, now)
+    return incident
+
+
+def declare(
+    session: Session, *, title: str, severity: str, service: str, actor: str, now: datetime, matrix: Matrix
+) -> Incident:
+    """Open an incident by hand (no alert behind it): planned, escalated and posted like any other."""
+    if severity not in names.SEVERITIES:
+        raise ValueError(f"unknown severity {severity!r}; expected one of {', '.join(names.SEVERITIES)}")
+    incident = Incident(
+        group_key=f"declared:{now.timestamp():.6f}:{actor}",
+        status=lifecycle.TRIGGERED,
+        title=title,
+        service=service,
+        severity=severity,
+        receiver="",
+        group_labels={},
+        opened_at=now,
+        updated_at=now,
+    )
+    session.add(incident)
+    session.flush()
+    session.add(IncidentEpisode(incident_id=incident.id, episode=1, impact_started_at=now, detected_at=now))
+    _append(session, incident, lifecycle.OPENED, actor, f"declared by {actor}", now, {"declared": True})
+    telemetry.record_incident_opened(session, severity=severity, service=service, runbook_missing=False)
+    escalation.on_opened(session, incident, now, matrix)
+    slack_rows.incident_opened(session, incident, now)
     return incident
 
 

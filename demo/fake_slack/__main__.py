@@ -1,4 +1,4 @@
-"""`python -m demo.fake_slack --port P [--signing-secret S] [--events-url URL] [--users FILE]`."""
+"""`python -m demo.fake_slack --port P`: the fake Slack Web API (see `--help`)."""
 
 from __future__ import annotations
 
@@ -26,6 +26,24 @@ def load_users(path: Path) -> dict[str, User]:
     return users
 
 
+def channels_named_in(path: Path) -> list[str]:
+    """Every `channel: "#name"` in a YAML file (the escalation matrix's targets), in order, once each."""
+    found: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "channel" and isinstance(value, str) and value.removeprefix("#") not in found:
+                    found.append(value.removeprefix("#"))
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(yaml.safe_load(path.read_text(encoding="utf-8")))
+    return found
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m demo.fake_slack", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
@@ -34,19 +52,34 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--events-url", help="the app's /slack/events, for commands and actions")
     parser.add_argument("--bot-token", help="the only bot token accepted (default: any xoxb- token)")
     parser.add_argument("--users", type=Path, help="people.yml or a list of {id, name, email}")
+    parser.add_argument(
+        "--channel", action="append", default=[], help="a channel that exists from the start (repeatable)"
+    )
+    parser.add_argument(
+        "--channels-from",
+        type=Path,
+        help="also every `channel:` named in this YAML (incident/escalation.yml)",
+    )
     parser.add_argument("--rate-limit", type=int, default=1, help="messages per channel per window")
     parser.add_argument("--rate-window", type=float, default=1.0, help="the window, in seconds")
     args = parser.parse_args(argv)
     users = load_users(args.users) if args.users else {}
+    channels = [name.removeprefix("#") for name in args.channel]
+    if args.channels_from:
+        channels += [name for name in channels_named_in(args.channels_from) if name not in channels]
 
     def new_workspace() -> Workspace:
-        return Workspace(
+        workspace = Workspace(
             bot_token=args.bot_token,
             signing_secret=args.signing_secret,
             events_url=args.events_url,
+            public_url=f"http://{args.host}:{args.port}/",
             users=dict(users),
             rate=RateWindow(args.rate_limit, args.rate_window),
         )
+        for name in channels:
+            workspace.add_channel(name)
+        return workspace
 
     print(json.dumps({"fake_slack": f"http://{args.host}:{args.port}/"}), flush=True)
     uvicorn.run(create_app(new_workspace), host=args.host, port=args.port, log_level="warning")

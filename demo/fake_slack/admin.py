@@ -25,7 +25,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from . import interactions, response_urls
-from .rules import FaultError, RateWindow, parse_fault
+from .rules import FaultError, RateWindow, channel_name_error, parse_fault
 from .workspace import SlackError, User, Workspace
 
 
@@ -70,9 +70,14 @@ async def calls(request: Request) -> Any:
 async def messages(request: Request) -> Any:
     ws = _ws(request)
     ref = request.query_params.get("channel")
-    channel_ids = [ws.channel(ref).id] if ref else list(ws.messages)
+    channel_ids = [ws.channel(ref, by_name=True).id] if ref else list(ws.messages)
     return [
-        {"channel": m.channel, **m.as_slack(include_metadata=True)}
+        {
+            "channel": m.channel,
+            **m.as_slack(include_metadata=True),
+            "posted_at": m.posted_at,
+            "updated_at": m.updated_at,
+        }
         for channel_id in channel_ids
         for m in ws.messages[channel_id]
     ]
@@ -98,9 +103,12 @@ async def users(request: Request) -> Any:
 async def seed_channel(request: Request) -> Any:
     ws = _ws(request)
     spec = await _json(request)
-    name = str(spec.get("name", ""))
+    name = str(spec.get("name", "")).removeprefix("#")
+    problem = channel_name_error(name)
+    if problem:
+        raise AdminError(f"{name!r} is not a Slack channel name: {problem}")
     try:
-        channel = ws.channel(name)
+        channel = ws.channel(name, by_name=True)
     except SlackError:
         channel = ws.add_channel(name, is_private=bool(spec.get("is_private")))
     channel.members.update(str(m) for m in spec.get("members", []))
@@ -194,8 +202,10 @@ async def send(request: Request) -> Any:
         body = interactions.action_body(ws, spec, response_urls.issue(ws, request, spec), trigger_id)
     elif kind == "view_submission":
         body = interactions.view_submission_body(ws, spec, trigger_id)
+    elif kind == "event":
+        body = interactions.event_body(ws, spec)
     else:
-        raise AdminError(f"unknown kind {kind!r}: command, action, view_submission or replay")
+        raise AdminError(f"unknown kind {kind!r}: command, action, view_submission, event or replay")
     result = await interactions.deliver(ws, kind, body, spec)
     return result | {"trigger_id": trigger_id}
 

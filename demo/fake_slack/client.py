@@ -153,6 +153,10 @@ class FakeSlack:
         spec = {"values": values, "user_id": user_id, "view_id": view_id}
         return self._post("send/view_submission", spec | options)
 
+    def send_event(self, event: dict[str, Any] | None = None, **options: Any) -> dict[str, Any]:
+        """An Events API event_callback around `event` (JSON); `url_verification=True`: the challenge."""
+        return self._post("send/event", {"event": event} | options)
+
     def replay(
         self, delivery: int, *, retry_num: int = 1, retry_reason: str = "http_timeout", **options: Any
     ) -> dict[str, Any]:
@@ -178,6 +182,27 @@ class FakeSlack:
         self._http.close()
 
 
+def command_line(
+    port: int,
+    signing_secret: str,
+    bot_token: str,
+    *,
+    events_url: str | None = None,
+    users: Path | None = None,
+    channels: Sequence[str] = (),
+    channels_from: Path | None = None,
+) -> list[str]:
+    """The argv that starts the fake (`python -m demo.fake_slack ...`)."""
+    argv = [sys.executable, "-m", "demo.fake_slack", "--port", str(port)]
+    argv += ["--signing-secret", signing_secret, "--bot-token", bot_token]
+    argv += ["--events-url", events_url] if events_url else []
+    argv += ["--users", str(users)] if users else []
+    for name in channels:
+        argv += ["--channel", name]
+    argv += ["--channels-from", str(channels_from)] if channels_from else []
+    return argv
+
+
 @contextlib.contextmanager
 def run_fake_slack(
     port: int,
@@ -187,12 +212,19 @@ def run_fake_slack(
     bot_token: str = DEFAULT_BOT_TOKEN,
     events_url: str | None = None,
     users: Path | None = None,
+    channels: Sequence[str] = (),
+    channels_from: Path | None = None,
 ) -> Iterator[FakeSlack]:
     """The fake as a child process logging to <log_dir>/fake-slack.log; ready on enter, stopped by PID."""
-    argv = [sys.executable, "-m", "demo.fake_slack", "--port", str(port)]
-    argv += ["--signing-secret", signing_secret, "--bot-token", bot_token]
-    argv += ["--events-url", events_url] if events_url else []
-    argv += ["--users", str(users)] if users else []
+    argv = command_line(
+        port,
+        signing_secret,
+        bot_token,
+        events_url=events_url,
+        users=users,
+        channels=channels,
+        channels_from=channels_from,
+    )
     url = f"http://127.0.0.1:{port}"
     component = spawn("fake-slack", argv, log_dir=log_dir, url=url)
     fake = FakeSlack(f"{url}/", signing_secret, bot_token)

@@ -23,23 +23,35 @@ nav a.here{font-weight:bold}main{padding:1em 2em;flex:1;max-width:60em}
 .header{font-size:18px;font-weight:bold}.context{color:#666;font-size:12px}
 button{margin-right:.4em;border:1px solid #bbb;background:#fff;border-radius:4px;padding:.2em .8em}
 button.primary{background:#007a5a;color:#fff}button.danger{background:#e01e5a;color:#fff}
+.ephemeral{background:#f8f8f8;font-style:italic}
 .thread{margin-left:2em;border-left:3px solid #ddd;padding-left:1em}.meta{color:#999;font-size:11px}
 """
 
 
 def mrkdwn(text: str) -> str:
-    """Slack mrkdwn to HTML: <url|label> links (http/https only) and *bold*; the rest escaped."""
+    """Slack mrkdwn to HTML: <url|label> links (http/https only) and *bold*; the rest escaped.
+
+    Slack's own escapes (&lt; &gt; &amp;) show as the characters they stand for.
+    """
     out, last = [], 0
     for match in _LINK.finditer(text):
-        out.append(_bold(escape(text[last : match.start()])))
-        target, label = match.group(1), match.group(2) or match.group(1)
+        out.append(_bold(_plain(text[last : match.start()])))
+        target, label = _slack_unescape(match.group(1)), _slack_unescape(match.group(2) or match.group(1))
         if target.startswith(("http://", "https://")):
             out.append(f'<a href="{escape(target)}">{escape(label)}</a>')
         else:
             out.append(escape(label))  # <@U123>, <!here>, <#C123>: shown as written
         last = match.end()
-    out.append(_bold(escape(text[last:])))
+    out.append(_bold(_plain(text[last:])))
     return "".join(out).replace("\n", "<br>")
+
+
+def _slack_unescape(text: str) -> str:
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def _plain(text: str) -> str:
+    return escape(_slack_unescape(text))
 
 
 def _bold(html: str) -> str:
@@ -118,6 +130,12 @@ def render_page(ws: Workspace, channel_id: str | None) -> str:
         top = [m for m in ws.messages[channel.id] if m.thread_ts is None]
         content = f"<h2># {escape(channel.name)}</h2><p>{escape(channel.topic)}</p>"
         content += "".join(render_message(ws, m) for m in top) or "<p>No messages yet.</p>"
+        content += "".join(
+            f'<div class="msg ephemeral"><div class="ts">only visible to {escape(str(e["user"]))}</div>'
+            f"{mrkdwn(str(e.get('text') or ''))}</div>"
+            for e in ws.ephemerals
+            if e["channel"] == channel.id
+        )
     else:
         content = "<h2>Fake Slack</h2><p>Pick a channel. The page refreshes every 3 s.</p>"
     return (

@@ -1,6 +1,6 @@
-"""What the fake sends to the app like Slack does: slash commands, button clicks and modal submissions.
+"""What the fake sends to the app like Slack does: slash commands, clicks, modal submissions, events.
 
-Each is a form-encoded POST to the events URL, signed with the signing secret:
+Each is a POST to the events URL (form-encoded; JSON for events), signed with the signing secret:
 `X-Slack-Signature: v0=hex(hmac_sha256(secret, "v0:{timestamp}:{body}"))` and
 `X-Slack-Request-Timestamp: {timestamp}` (wall-clock seconds, not the driven clock, since the app
 checks it against its own clock). Options: `stale` (10 minutes old), `timestamp`, `bad_signature`,
@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 
 import httpx
 
-from .workspace import APP_ID, TEAM_DOMAIN, TEAM_ID, Message, SlackError, Workspace
+from .workspace import APP_ID, BOT_USER_ID, TEAM_DOMAIN, TEAM_ID, Message, SlackError, Workspace
 
 STALE_SECONDS = 600
 DEFAULT_TIMEOUT_SECONDS = 10.0
@@ -134,6 +134,33 @@ def view_submission_body(ws: Workspace, spec: dict[str, Any], trigger_id: str) -
     return urlencode({"payload": json.dumps(payload)})
 
 
+def event_body(ws: Workspace, spec: dict[str, Any]) -> str:
+    """An Events API envelope (JSON): `event` wrapped in event_callback, or a url_verification challenge."""
+    if spec.get("url_verification"):
+        return json.dumps(
+            {
+                "token": "fake-verification-token",
+                "challenge": ws.new_id("challenge-"),
+                "type": "url_verification",
+            }
+        )
+    event = spec.get("event")
+    if not isinstance(event, dict) or not event.get("type"):
+        raise InteractionError("event must be an object with a type (e.g. app_mention)")
+    envelope = {
+        "token": "fake-verification-token",
+        "team_id": TEAM_ID,
+        "api_app_id": APP_ID,
+        "event": {"event_ts": f"{time.time():.6f}", **event},
+        "type": "event_callback",
+        "event_id": ws.new_id("Ev"),
+        "event_time": int(time.time()),
+        "authorizations": [{"team_id": TEAM_ID, "user_id": BOT_USER_ID, "is_bot": True}],
+        "is_ext_shared_channel": False,
+    }
+    return json.dumps(envelope)
+
+
 def find_element(message: Message, action_id: str) -> tuple[str | None, dict[str, Any]] | None:
     """(block_id, element) of the interactive element with `action_id` in a message's blocks."""
     for block in message.blocks or []:
@@ -154,7 +181,7 @@ async def deliver(ws: Workspace, kind: str, body: str, options: dict[str, Any]) 
     )
     secret = ws.signing_secret + ("-wrong" if options.get("bad_signature") else "")
     headers = {
-        "Content-Type": "application/x-www-form-urlencoded",
+        "Content-Type": "application/json" if kind == "event" else "application/x-www-form-urlencoded",
         "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)",
         "X-Slack-Request-Timestamp": timestamp,
         "X-Slack-Signature": sign(secret, timestamp, body),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -185,7 +186,7 @@ def _cursor_offset(cursor: str | None) -> int:
 
 
 def chat_post_message(ws: Workspace, args: Args) -> dict[str, Any]:
-    channel = ws.channel(args.text("channel"))
+    channel = ws.channel(args.text("channel"), by_name=True)
     text, blocks, metadata = _content(args, required=True)
     thread_ts = args.text("thread_ts")
     if thread_ts:
@@ -216,6 +217,7 @@ def chat_update(ws: Workspace, args: Args) -> dict[str, Any]:
     if metadata is not None:
         message.metadata = metadata
     message.edited_ts = ws.next_ts()
+    message.updated_at = time.time()
     return {
         "channel": channel.id,
         "ts": message.ts,
@@ -225,7 +227,7 @@ def chat_update(ws: Workspace, args: Args) -> dict[str, Any]:
 
 
 def chat_post_ephemeral(ws: Workspace, args: Args) -> dict[str, Any]:
-    channel = ws.channel(args.text("channel"))
+    channel = ws.channel(args.text("channel"), by_name=True)
     user = ws.user(args.text("user") or "")
     if user.id not in channel.members:
         raise SlackError("user_not_in_channel")
@@ -243,6 +245,27 @@ def users_lookup_by_email(ws: Workspace, args: Args) -> dict[str, Any]:
         if user.email and user.email.lower() == email:
             return {"user": user.as_slack()}
     raise SlackError("users_not_found")
+
+
+def users_info(ws: Workspace, args: Args) -> dict[str, Any]:
+    return {"user": ws.user(args.text("user") or "").as_slack()}
+
+
+def conversations_info(ws: Workspace, args: Args) -> dict[str, Any]:
+    return {"channel": ws.channel(args.text("channel")).as_slack()}
+
+
+def conversations_join(ws: Workspace, args: Args) -> dict[str, Any]:
+    channel = ws.channel(args.text("channel"))
+    channel.members.add(BOT_USER_ID)
+    return {"channel": channel.as_slack()}
+
+
+def chat_get_permalink(ws: Workspace, args: Args) -> dict[str, Any]:
+    """A link to the message on the fake's HTML view (Slack's would be on <team>.slack.com)."""
+    channel = ws.channel(args.text("channel"))
+    message = ws.message(channel.id, args.text("message_ts"))
+    return {"channel": channel.id, "permalink": f"{ws.public_url}?channel={channel.id}#m{message.ts}"}
 
 
 def views_open(ws: Workspace, args: Args) -> dict[str, Any]:
@@ -307,6 +330,10 @@ METHODS: dict[str, Callable[[Workspace, Args], dict[str, Any]]] = {
     "chat.update": chat_update,
     "chat.postEphemeral": chat_post_ephemeral,
     "users.lookupByEmail": users_lookup_by_email,
+    "users.info": users_info,
+    "conversations.info": conversations_info,
+    "conversations.join": conversations_join,
+    "chat.getPermalink": chat_get_permalink,
     "views.open": views_open,
 }
 assert METHODS.keys() >= RATE_LIMITED_METHODS

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,7 +55,7 @@ def apply(ws: Workspace, response: ResponseUrl, body: dict[str, Any]) -> None:
     elif body.get("replace_original") and response.message_ts:
         original = ws.message(response.channel_id, response.message_ts)
         original.text, original.blocks = text, blocks
-        original.edited_ts = ws.next_ts()
+        original.edited_ts, original.updated_at = ws.next_ts(), time.time()
     elif body.get("response_type") == "in_channel":
         ws.channel(response.channel_id)
         thread_ts = body.get("thread_ts")

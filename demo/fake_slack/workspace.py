@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -91,6 +92,9 @@ class Message:
     user: str = BOT_USER_ID
     edited_ts: str | None = None
     replies: list[str] = field(default_factory=list)  # ts of thread replies, oldest first
+    # wall-clock seconds when stored and last edited, for latency measurements (admin API only)
+    posted_at: float = field(default_factory=time.time)
+    updated_at: float | None = None
 
     def as_slack(self, *, include_metadata: bool) -> dict[str, Any]:
         message: dict[str, Any] = {
@@ -127,6 +131,7 @@ class Workspace:
     bot_token: str | None = None  # None: any xoxb- token is accepted
     signing_secret: str = "fake-signing-secret"
     events_url: str | None = None
+    public_url: str = "http://127.0.0.1/"  # where the fake's HTML view is, for permalinks
     rate: RateWindow = field(default_factory=RateWindow)
     faults: Faults = field(default_factory=Faults)
     users: dict[str, User] = field(default_factory=dict)
@@ -155,17 +160,18 @@ class Workspace:
 
     # --- look-ups ----------------------------------------------------------------------------------
 
-    def channel(self, ref: str | None) -> Channel:
-        """A channel by id, or by name with or without '#', as chat.postMessage accepts."""
-        if not ref:
-            raise SlackError("channel_not_found")
-        if ref in self.channels:
+    def channel(self, ref: str | None, *, by_name: bool = False) -> Channel:
+        """A channel by ID; by name (with or without '#') only where Slack takes one (chat.postMessage)."""
+        if ref and ref in self.channels:
             return self.channels[ref]
-        name = ref.removeprefix("#")
-        for channel in self.channels.values():
-            if channel.name == name:
-                return channel
-        raise SlackError("channel_not_found")
+        named = next((c for c in self.channels.values() if ref and c.name == ref.removeprefix("#")), None)
+        if named is None:
+            raise SlackError("channel_not_found")
+        if not by_name:  # Slack says only channel_not_found; the detail is the fake's, to save a search
+            raise SlackError(
+                "channel_not_found", detail=f"this method takes the channel ID {named.id}, not {ref!r}"
+            )
+        return named
 
     def user(self, user_id: str) -> User:
         if user_id not in self.users:
@@ -191,9 +197,11 @@ class Workspace:
         return channel
 
     def add_message(self, message: Message) -> Message:
+        """Stores a message (a reply under its parent, which must exist in the channel)."""
+        parent = self.message(message.channel, message.thread_ts) if message.thread_ts is not None else None
         self.messages[message.channel].append(message)
-        if message.thread_ts is not None:
-            self.message(message.channel, message.thread_ts).replies.append(message.ts)
+        if parent is not None:
+            parent.replies.append(message.ts)
         return message
 
     def issue_trigger(self) -> str:

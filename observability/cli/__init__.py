@@ -20,6 +20,8 @@ COMMANDS = (
     "demo",
     "verify-deploy",
     "runbooks",
+    "review",
+    "report",
 )
 
 

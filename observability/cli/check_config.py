@@ -32,6 +32,7 @@ def run(args: argparse.Namespace) -> int:
         return 1
     print(
         f"escalation matrix ok: {len(matrix.people)} people, {len(matrix.rotations)} rotations, "
-        f"{len(matrix.policies)} policies (default: {matrix.policies[-1].id})"
+        f"{len(matrix.policies)} policies (default: {matrix.policies[-1].id}); review drafts on resolve: "
+        f"{', '.join(matrix.review_severities) or 'none'}"
     )
     return 0

@@ -20,6 +20,7 @@ CONVENTIONAL_PORTS = {
     "node-exporter": 9100,
     "postgres-exporter": 9187,
     "incident-service": 8080,
+    "fake-slack": 8090,
     "api": 8000,
     "worker": 8001,
     "embedding-api": 8002,
@@ -54,13 +55,28 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             default=os.environ.get("OBS_DEMO_POSTGRES_URL", DEFAULT_POSTGRES_URL),
             help="a database on the PostgreSQL server (env OBS_DEMO_POSTGRES_URL; default %(default)s)",
         )
-        target.add_argument("--database", default="obs_demo", help="database the demo creates and uses")
+        target.add_argument(
+            "--database", default="obs_demo", help="database the demo uses, and drops when it stops"
+        )
+        target.add_argument(
+            "--keep-database",
+            action="store_true",
+            help="leave the database on the server when the demo stops",
+        )
+        target.add_argument(
+            "--ports",
+            type=int,
+            default=_int_or_none(os.environ.get("OBS_DEMO_PORTS", "")),
+            metavar="BASE",
+            help=f"take ports BASE, BASE+1, ... for {', '.join(COMPONENTS)} in that order "
+            "(env OBS_DEMO_PORTS; default: conventional ports such as 9090 where free, else free ports)",
+        )
         target.add_argument(
             "--port",
             action="append",
             default=[],
             metavar="COMPONENT=PORT",
-            help=f"fix a component's port (components: {', '.join(COMPONENTS)}); others are free ports",
+            help=f"fix one component's port (components: {', '.join(COMPONENTS)}); wins over --ports",
         )
         target.add_argument("--traffic-rate", type=float, default=10.0, help="traffic ticks per second")
         target.add_argument("--duration", type=float, default=3600.0, help="stop after this many seconds")
@@ -99,6 +115,21 @@ def parse_ports(specs: list[str]) -> dict[str, int]:
     return ports
 
 
+def _int_or_none(text: str) -> int | None:
+    return int(text) if text.strip().isdigit() else None
+
+
+def consecutive_ports(base: int) -> dict[str, int]:
+    """BASE, BASE+1, ... for every component, in the order of COMPONENTS."""
+    from demo.choices import COMPONENTS
+
+    if not 1024 <= base <= 65535 - len(COMPONENTS):
+        raise ValueError(
+            f"--ports {base} (OBS_DEMO_PORTS): a base port from 1024 to {65535 - len(COMPONENTS)}"
+        )
+    return {name: base + offset for offset, name in enumerate(COMPONENTS)}
+
+
 def conventional_ports_if_free() -> dict[str, int]:
     import socket
 
@@ -116,8 +147,14 @@ def conventional_ports_if_free() -> dict[str, int]:
 def run_demo(args: argparse.Namespace, run_dir: Path) -> int:
     from demo.stack import Stack, StackError, StackOptions
 
+    if os.environ.get("OBS_DEMO_PORTS", "").strip() and args.ports is None:
+        print(
+            f"obs demo: OBS_DEMO_PORTS={os.environ['OBS_DEMO_PORTS']!r}: not a port number", file=sys.stderr
+        )
+        return 2
     try:
-        ports = conventional_ports_if_free() | parse_ports(args.port)
+        base = consecutive_ports(args.ports) if args.ports is not None else conventional_ports_if_free()
+        ports = base | parse_ports(args.port)
     except ValueError as exc:
         print(f"obs demo: {exc}", file=sys.stderr)
         return 2
@@ -125,6 +162,7 @@ def run_demo(args: argparse.Namespace, run_dir: Path) -> int:
         run_dir=run_dir,
         postgres_url=args.postgres_url,
         database=args.database,
+        drop_database=not args.keep_database,
         ports=ports,
         traffic_rate=args.traffic_rate,
         traffic_duration=args.duration,
@@ -136,13 +174,16 @@ def run_demo(args: argparse.Namespace, run_dir: Path) -> int:
         nonlocal stopping
         stopping = True
 
-    signal.signal(signal.SIGINT, request_stop)
-    signal.signal(signal.SIGTERM, request_stop)
+    # Ctrl-C, kill and a closed terminal all stop the stack the same way: components, then the database.
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, request_stop)
     stack = Stack(options)
     try:
         with stack:
             for name, url in stack.urls():
                 print(f"{name} {url}", flush=True)
+            if "fake-slack" in stack.components:
+                print(f"# fake Slack: channels and incident cards at {stack.url('fake-slack')}/", flush=True)
             if stack.api_token:
                 print(f"# incident API responder token in {run_dir / 'api-token'}", flush=True)
             print(

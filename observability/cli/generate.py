@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -17,7 +18,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description="Render Grafana dashboards (grafanalib) and Prometheus rule files from the catalog "
         "and write them under dashboards/generated/ and alerts/generated/; `kubernetes` writes them as "
         "PrometheusRule resources and Grafana sidecar ConfigMaps under deploy/kubernetes/generated/ "
-        "(from the rules of --profile).",
+        "(from the rules of --profile). Links in the rules point where pyproject.toml [tool.obs] says "
+        "(runbook_base_url, grafana_url, public_url); OBS_RUNBOOK_BASE_URL and OBS_GRAFANA_URL override "
+        "them for one generation.",
     )
     parser.add_argument(
         "what", nargs="?", choices=("dashboards", "alerts", "kubernetes", "all"), default="all"
@@ -45,6 +48,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _generate(args: argparse.Namespace) -> int:
     from observability.ascode import output
+    from observability.ascode.links import load_links
 
     started = time.perf_counter()
     root = repo_root()
@@ -61,7 +65,7 @@ def _generate(args: argparse.Namespace) -> int:
     if args.what in ("alerts", "kubernetes", "all"):
         from observability.ascode.rules import render_rules
 
-        rules = render_rules(root, profile=args.profile)
+        rules = render_rules(root, profile=args.profile, links=load_links(root, os.environ))
     if args.what in ("alerts", "all"):
         written += output.write(rules, target)
     if args.what in ("kubernetes", "all"):

@@ -4,6 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
+    from observability.escalation.matrix import Matrix
+    from observability.escalation.oncall import RosterEntry
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -23,7 +30,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     from observability.cli.matrix_options import instant_option, load_matrix_or_report, shown, zone_option
-    from observability.escalation.oncall import roster
+    from observability.escalation.oncall import InstantOutOfRange, roster
 
     try:
         zone = zone_option(args.tz)
@@ -34,9 +41,23 @@ def run(args: argparse.Namespace) -> int:
     matrix = load_matrix_or_report(args.matrix, "obs oncall")
     if matrix is None:
         return 1
-    print(f"on call at {shown(at, zone)}")
-    rows = [("ROTATION", "ON CALL", "SINCE", "UNTIL", "NEXT")]
-    for entry in roster(matrix, at):
+    try:
+        header, rows = f"on call at {shown(at, zone)}", _rows(matrix, roster(matrix, at), zone)
+    except (InstantOutOfRange, OverflowError) as exc:  # OverflowError: shown in --tz past year 9999
+        print(f"obs oncall: --at {args.at}: {exc}", file=sys.stderr)
+        return 2
+    print(header)
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+    return 0
+
+
+def _rows(matrix: Matrix, entries: list[RosterEntry], zone: ZoneInfo) -> list[tuple[str, ...]]:
+    from observability.cli.matrix_options import shown
+
+    rows: list[tuple[str, ...]] = [("ROTATION", "ON CALL", "SINCE", "UNTIL", "NEXT")]
+    for entry in entries:
         person = matrix.people[entry.shift.person]
         marker = " (override)" if entry.shift.override else ""
         rows.append(
@@ -48,7 +69,4 @@ def run(args: argparse.Namespace) -> int:
                 entry.next_person,
             )
         )
-    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
-    for row in rows:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
-    return 0
+    return rows

@@ -20,7 +20,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description="Render runbooks/index.md and every runbooks/<slug>.md into DIR as index.html, "
         "<slug>.html and style.css: the same pages the service serves, with relative links "
         "(<slug>.html, index.html) so the folder works opened from disk or served by any static "
-        "web server. Only changed files are written; files of deleted runbooks are left alone.",
+        "web server. Only changed files are written; files of deleted runbooks are left alone. "
+        "Fails, naming the page, when a link inside the site points at no page or anchor.",
     )
     export.add_argument("directory", metavar="DIR", type=Path, help="output folder (created if missing)")
     export.add_argument(
@@ -42,7 +43,7 @@ def run_export(args: argparse.Namespace) -> int:
     from observability.ascode.output import write
     from observability.config import SettingsError, load_settings
     from observability.site import load_site
-    from observability.site.export import export_site
+    from observability.site.export import BrokenLinks, export_site
 
     try:
         settings = load_settings()
@@ -60,13 +61,20 @@ def run_export(args: argparse.Namespace) -> int:
         print(f"obs runbooks export: {target} exists and is not a folder", file=sys.stderr)
         return 2
     try:
-        written = write(export_site(content, public_url=public_url), target)
+        pages = export_site(content, public_url=public_url)
+    except BrokenLinks as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"obs runbooks export: {exc}; nothing written", file=sys.stderr)
+        return 1
+    try:
+        written = write(pages, target)
     except OSError as exc:
         print(f"obs runbooks export: cannot write to {target}: {exc.strerror or exc}", file=sys.stderr)
         return 1
     for runbook in content.runbooks.values():
         for problem in runbook.problems():
             print(f"warning: {problem}", file=sys.stderr)
-    pages = len(content.runbooks) + 1
-    print(f"exported {pages} pages to {target} ({len(written)} files written); open {target / 'index.html'}")
+    count = len(content.runbooks) + 1
+    print(f"exported {count} pages to {target} ({len(written)} files written); open {target / 'index.html'}")
     return 0

@@ -26,6 +26,9 @@ SECTIONS: dict[str, tuple[str, type[BaseModel], str]] = {
 KNOWN_SERVICES = tuple(service.name for service in SERVICES)
 KNOWN_TEAMS = tuple(sorted({service.team for service in SERVICES}))
 KNOWN_SEVERITIES = (*names.SEVERITIES, names.NONE)
+POLICIES_FILE = "escalation.yml"
+# Beside the policies: the severities whose incidents get a review draft when they resolve.
+REVIEW_SEVERITIES = "review_severities"
 
 
 class MatrixError(Exception):
@@ -51,6 +54,7 @@ def load_matrix(path: Path | str) -> Matrix:
         problems += _check_rotations(*raw["rotations"], declared["people"])
     if "policies" in raw:
         problems += _check_policies(*raw["policies"], declared.get("people"), declared.get("rotations"))
+    review_severities = _review_severities(path, problems)
     if problems:
         # Grouped by file, in people, rotations, policies order (stable within a file).
         order = [shown for shown, _ in raw.values()]
@@ -59,8 +63,32 @@ def load_matrix(path: Path | str) -> Matrix:
         )
         raise MatrixError(problems)
     return Matrix(
-        people=parsed["people"], rotations=parsed["rotations"], policies=list(parsed["policies"].values())
+        people=parsed["people"],
+        rotations=parsed["rotations"],
+        policies=list(parsed["policies"].values()),
+        review_severities=review_severities,
     )
+
+
+def _review_severities(path: Path, problems: list[str]) -> list[str]:
+    """The `review_severities` list beside the policies (none: no automatic drafts)."""
+    source = path / POLICIES_FILE if path.is_dir() else path
+    try:
+        document = yaml.safe_load(source.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return []  # already reported by _read_sections
+    value = document.get(REVIEW_SEVERITIES) if isinstance(document, dict) else None
+    if value is None:
+        return []
+    shown = _display(source)
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        problems.append(f"{shown}: {REVIEW_SEVERITIES}: expected a list of severities such as [critical]")
+        return []
+    for item in value:
+        if item not in KNOWN_SEVERITIES:
+            known = ", ".join(KNOWN_SEVERITIES)
+            problems.append(f"{shown}: {REVIEW_SEVERITIES}: unknown severity {item!r} (known: {known})")
+    return [item for item in value if item in KNOWN_SEVERITIES]
 
 
 def _display(path: Path) -> str:
@@ -88,6 +116,8 @@ def _read_sections(path: Path, problems: list[str]) -> dict[str, tuple[str, list
             if document is None:
                 continue
             expected = set(SECTIONS) if path.is_file() else {section}
+            if SECTIONS[section][0] == POLICIES_FILE or path.is_file():
+                expected.add(REVIEW_SEVERITIES)
             for key in sorted(set(document) - expected):
                 problems.append(
                     f"{shown}: unknown top-level key {key!r} (expected {', '.join(sorted(expected))})"

@@ -227,6 +227,7 @@ class Matrix(BaseModel):
     people: dict[str, Person]
     rotations: dict[str, Rotation]
     policies: list[Policy]
+    review_severities: list[str] = []  # incidents of these severities get a review draft on resolve
 
     def policy_for(self, labels: dict[str, str]) -> Policy:
         """The first policy whose match fits the labels; the validated matrix ends with a default."""

@@ -26,10 +26,21 @@ class Shift:
     override: bool = False
 
 
+class InstantOutOfRange(ValueError):
+    """A shift around the instant asked about would start or end outside the calendar (years 1-9999)."""
+
+
 def handoff_at(rotation: Rotation, index: int) -> datetime:
     """UTC start of regular shift `index` (0 is members[0]'s first shift; negative is before start)."""
-    naive = datetime.combine(rotation.start, rotation.handoff) + index * rotation.length
-    return naive.replace(tzinfo=rotation.zone).astimezone(UTC)
+    try:
+        naive = datetime.combine(rotation.start, rotation.handoff) + index * rotation.length
+        return naive.replace(tzinfo=rotation.zone).astimezone(UTC)
+    except OverflowError:
+        # Near year 1 or 9999 the shift around an instant has a boundary no datetime can hold.
+        raise InstantOutOfRange(
+            f"rotation {rotation.id!r} has no shift boundary that close to the edge of the calendar; "
+            "ask about an instant between years 2 and 9998"
+        ) from None
 
 
 def shift_index(rotation: Rotation, at: datetime) -> int:

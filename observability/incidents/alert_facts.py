@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
+from urllib.parse import urlparse
 
 from observability.catalog import names
 from observability.incidents.payload import AlertmanagerAlert, AlertmanagerNotification
@@ -22,6 +23,7 @@ class RunbookLink:
 
     url: str
     dashboard_urls: tuple[str, ...] = ()
+    slug: str = ""
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,8 @@ def alert_facts(alert: AlertmanagerAlert, runbooks: Mapping[str, RunbookLink]) -
     """Facts of one alert; the runbook falls back to the catalog's runbook for its alert name."""
     alertname = alert.labels.get(ALERTNAME, "")
     fallback = runbooks.get(alertname)
-    runbook_url = alert.annotations.get(RUNBOOK_URL, "") or (fallback.url if fallback else "")
+    # A runbook_url nobody can follow (javascript:, a bare path) is no runbook: use the catalog's.
+    runbook_url = web_link(alert.annotations.get(RUNBOOK_URL, "")) or (fallback.url if fallback else "")
     dashboard_url = alert.annotations.get(DASHBOARD_URL, "")
     if not dashboard_url and fallback and fallback.dashboard_urls:
         dashboard_url = fallback.dashboard_urls[0]
@@ -54,13 +57,34 @@ def alert_facts(alert: AlertmanagerAlert, runbooks: Mapping[str, RunbookLink]) -
     )
 
 
+def web_link(url: str) -> str:
+    """`url` if it is an absolute http(s) URL, else ""."""
+    parsed = urlparse(url.strip())
+    return url if parsed.scheme in ("http", "https") and parsed.netloc else ""
+
+
+def runbook_slug(
+    runbook_url: str, alertname: str, runbooks: Mapping[str, RunbookLink], slugs: Collection[str]
+) -> str:
+    """The slug of this service's own runbook for an alert ("" if it has none).
+
+    The runbook its `runbook_url` names by its last path segment (whatever host it points to),
+    else the one whose front matter lists the alert name.
+    """
+    segment = urlparse(runbook_url).path.rstrip("/").rsplit("/", 1)[-1].removesuffix(".html")
+    if segment.removesuffix(".md") in slugs:
+        return segment.removesuffix(".md")
+    fallback = runbooks.get(alertname)
+    return fallback.slug if fallback and fallback.slug in slugs else ""
+
+
 def highest_severity(severities: Iterable[str]) -> str:
     """The most severe of `severities` by the catalog's order ("" when there are none)."""
     return max(severities, key=lambda severity: SEVERITY_RANK.get(severity, 0), default="")
 
 
 def incident_title(notification: AlertmanagerNotification) -> str:
-    """The common summary, else the first alert's summary, else the alert name, else the group."""
+    """The common summary, else the first alert's summary, else the alert names, else the labels."""
     if summary := notification.commonAnnotations.get(SUMMARY):
         return summary
     firing = [alert for alert in notification.alerts if alert.status == "firing"] or notification.alerts
@@ -71,7 +95,12 @@ def incident_title(notification: AlertmanagerNotification) -> str:
     if alertname:
         return alertname
     names_seen = sorted({alert.labels.get(ALERTNAME, "") for alert in firing} - {""})
-    return ", ".join(names_seen) or notification.groupKey
+    if names_seen:
+        return ", ".join(names_seen)
+    # Never the bare group key (Alertmanager's can be "0" or a hash): say what the alerts share.
+    labels = notification.groupLabels or notification.commonLabels or firing[0].labels
+    shown = ", ".join(f'{name}="{value}"' for name, value in sorted(labels.items()))
+    return f"Alerts with {shown}" if shown else f"Alert group {notification.groupKey}"
 
 
 def incident_service(notification: AlertmanagerNotification) -> str:

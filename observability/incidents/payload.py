@@ -7,10 +7,20 @@ required and typed. Strings may not contain NUL: PostgreSQL cannot store it.
 from __future__ import annotations
 
 import hashlib
+import re
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    model_validator,
+)
 from pydantic_core import to_json
 
 FIRING = "firing"
@@ -33,7 +43,36 @@ def _representable_in_utc(value: datetime) -> datetime:
     return value
 
 
-Moment = Annotated[AwareDatetime, AfterValidator(_representable_in_utc)]
+# RFC 3339 as Alertmanager writes it (Go's RFC3339Nano): a number or a date alone is not a time.
+_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})")
+
+
+def _rfc3339_text(value: object) -> object:
+    if isinstance(value, datetime):  # built in code, not parsed from a payload
+        return value
+    if not isinstance(value, str) or not _RFC3339.fullmatch(value):
+        raise ValueError("not an RFC 3339 time string such as 2026-03-01T09:00:00Z")
+    return value
+
+
+Moment = Annotated[AwareDatetime, BeforeValidator(_rfc3339_text), AfterValidator(_representable_in_utc)]
+
+# Go's prometheus/common model.LabelSet.Fingerprint: FNV-1a 64 over the sorted label names and
+# values, each followed by the separator byte 0xff, printed as %016x. Alertmanager drops labels
+# with empty values before it computes it.
+_FNV_OFFSET, _FNV_PRIME, _LABEL_SEPARATOR = 14695981039346656037, 1099511628211, 0xFF
+
+
+def label_fingerprint(labels: Mapping[str, str]) -> str:
+    """The fingerprint Alertmanager gives an alert with these labels."""
+    digest = _FNV_OFFSET
+    present = [name for name, value in labels.items() if value]  # an empty value is no label
+    for name in sorted(present, key=lambda text: text.encode("utf-8", "surrogatepass")):
+        for text in (name, labels[name]):
+            for byte in (*text.encode("utf-8", "surrogatepass"), _LABEL_SEPARATOR):
+                digest = ((digest ^ byte) * _FNV_PRIME) & 0xFFFFFFFFFFFFFFFF
+    return f"{digest:016x}"
+
 
 # Group keys are indexed; PostgreSQL's btree entries hold at most ~2.7 kB, so bound the bytes.
 GROUP_KEY_MAX_BYTES = 2048
@@ -54,12 +93,26 @@ class AlertmanagerAlert(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
 
     status: Literal["firing", "resolved"]
-    labels: Labels
+    labels: Labels = Field(min_length=1, description="at least one label (an alert is its labels)")
     annotations: Labels = Field(default_factory=dict)
     startsAt: Moment
     endsAt: Moment | None = None
     generatorURL: str = Field("", max_length=4096)
-    fingerprint: str = Field(min_length=1, max_length=128)
+    fingerprint: str = Field(
+        min_length=1,
+        max_length=128,
+        description="Alertmanager's; computed from the labels as Alertmanager does when left out",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fingerprint_from_labels(cls, data: Any) -> Any:
+        # Older Alertmanager releases send no fingerprint; it is a function of the labels alone.
+        if isinstance(data, dict) and "fingerprint" not in data:
+            labels = data.get("labels")
+            if isinstance(labels, dict) and all(isinstance(v, str) for v in labels.values()):
+                return {**data, "fingerprint": label_fingerprint(labels)}
+        return data
 
     @property
     def key(self) -> tuple[str, datetime]:

@@ -10,19 +10,22 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, select, update
+from sqlalchemy import Connection, and_, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from observability.ingest.rows import (
     INCIDENT_COLUMNS,
+    Applied,
     IncidentRow,
     IncidentWrites,
+    episodes,
     heartbeats,
     incident_alerts,
     incidents,
     ledger,
     timeline,
 )
+from observability.store.base import UTCDateTime
 
 # The group's latest incident, locked (FOR NO KEY UPDATE serialises one group's notifications on
 # PostgreSQL; SQLite has one writer anyway), joined to the statuses of the alerts named. NO KEY:
@@ -81,6 +84,17 @@ _UPDATE_ALERT = (
     .values(status=bindparam("b_status"), ends_at=bindparam("b_ends_at"), last_seen_at=bindparam("b_now"))
 )
 _INSERT_EVENTS = timeline.insert()
+_INSERT_EPISODE = episodes.insert()
+# Only where unset: the first time the episode's alerts all resolved, or it resolved, counts.
+_CLOSE_EPISODE = (
+    update(episodes)
+    .where(episodes.c.incident_id == bindparam("b_incident_id"), episodes.c.episode == bindparam("b_episode"))
+    .values(
+        mitigated_at=func.coalesce(episodes.c.mitigated_at, bindparam("b_mitigated_at", type_=UTCDateTime())),
+        resolved_at=func.coalesce(episodes.c.resolved_at, bindparam("b_resolved_at", type_=UTCDateTime())),
+    )
+    .returning(episodes.c.impact_started_at)
+)
 INSERT_LEDGER = {
     name: dialect.insert(ledger)
     .on_conflict_do_nothing(index_elements=[ledger.c.content_hash])
@@ -107,7 +121,7 @@ def insert_ledger(connection: Connection, values: dict[str, Any]) -> bool:
     return connection.execute(INSERT_LEDGER[connection.dialect.name], values).first() is not None
 
 
-def apply(connection: Connection, writes: IncidentWrites) -> tuple[IncidentRow, bool]:
+def apply(connection: Connection, writes: IncidentWrites) -> Applied:
     """Write with one statement per table (SQLite, where a statement is a function call)."""
     if writes.incident_id is None:
         incident = connection.execute(_INSERT_INCIDENT, writes.incident_values).one()
@@ -134,5 +148,20 @@ def apply(connection: Connection, writes: IncidentWrites) -> tuple[IncidentRow, 
         )
     if writes.events:
         connection.execute(_INSERT_EVENTS, [{**row, "incident_id": incident.id} for row in writes.events])
+    impact_started_at = None
+    if writes.episode_opened is not None:
+        connection.execute(_INSERT_EPISODE, {**writes.episode_opened, "incident_id": incident.id})
+        impact_started_at = writes.episode_opened["impact_started_at"]
+    if writes.episode_closed is not None:
+        closed = writes.episode_closed
+        impact_started_at = connection.execute(
+            _CLOSE_EPISODE,
+            {
+                "b_incident_id": incident.id,
+                "b_episode": closed["episode"],
+                "b_mitigated_at": closed["mitigated_at"],
+                "b_resolved_at": closed["resolved_at"],
+            },
+        ).scalar()
     inserted = insert_ledger(connection, {**writes.ledger_values, "incident_id": incident.id})
-    return incident, inserted
+    return Applied(incident, inserted, impact_started_at)

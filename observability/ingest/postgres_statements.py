@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from observability.ingest.rows import (
     INCIDENT_COLUMNS,
-    IncidentRow,
+    Applied,
     IncidentWrites,
     Known,
     incident_alerts,
@@ -33,6 +33,7 @@ _RETURNING = ", ".join(column.name for column in INCIDENT_COLUMNS)
 _ALERT_COLUMNS = [c.name for c in incident_alerts.columns if c.name not in ("id", "incident_id")]
 _EVENT_COLUMNS = [c.name for c in timeline.columns if c.name not in ("id", "incident_id")]
 _LEDGER_COLUMNS = [c.name for c in ledger.columns if c.name not in ("id", "incident_id")]
+_EPISODE_COLUMNS = ["episode", "impact_started_at", "detected_at", "mitigated_at", "resolved_at"]
 
 
 def _columns(names: list[str], prefix: str = "") -> str:
@@ -82,8 +83,10 @@ def _cursor(connection: Connection) -> Iterator[Any]:
         raise
 
 
-@lru_cache(maxsize=64)
-def _statement(incident_keys: tuple[str, ...], opening: bool) -> str:
+@lru_cache(maxsize=256)
+def _statement(
+    incident_keys: tuple[str, ...], opening: bool, episode_opened: bool, episode_closed: bool
+) -> str:
     keys = list(incident_keys)
     # Positional parameters, in the order of IncidentWrites' parameters (see apply).
     record = "json_populate_record(NULL::incidents, CAST(%s AS json))"
@@ -101,6 +104,31 @@ def _statement(incident_keys: tuple[str, ...], opening: bool) -> str:
     changed = "json_populate_recordset(NULL::incident_alerts, CAST(%s AS json)) AS r"
     events = "json_populate_recordset(NULL::timeline_events, CAST(%s AS json)) WITH ORDINALITY AS r"
     entry = "json_populate_record(NULL::ingest_ledger, CAST(%s AS json)) AS r"
+    episode = "json_populate_record(NULL::incident_episodes, CAST(%s AS json)) AS r"
+    # An episode is opened (inserted) or closed (its unset ends set) by the same statement.
+    opened = (
+        f""",
+        episode_opened AS (
+            INSERT INTO incident_episodes (incident_id, {_columns(_EPISODE_COLUMNS)})
+            SELECT inc.id, {_columns(_EPISODE_COLUMNS, "r.")} FROM inc, {episode}
+        )"""
+        if episode_opened
+        else ""
+    )
+    closed = (
+        f""",
+        episode_closed AS (
+            UPDATE incident_episodes AS e
+            SET mitigated_at = COALESCE(e.mitigated_at, r.mitigated_at),
+                resolved_at = COALESCE(e.resolved_at, r.resolved_at)
+            FROM inc, {episode}
+            WHERE e.incident_id = inc.id AND e.episode = r.episode
+            RETURNING e.impact_started_at
+        )"""
+        if episode_closed
+        else ""
+    )
+    impact = "(SELECT impact_started_at FROM episode_closed)" if episode_closed else "NULL"
     return f"""
         WITH inc AS ({incident}),
         new_alerts AS (
@@ -121,8 +149,9 @@ def _statement(incident_keys: tuple[str, ...], opening: bool) -> str:
             INSERT INTO ingest_ledger (incident_id, {_columns(_LEDGER_COLUMNS)})
             SELECT inc.id, {_columns(_LEDGER_COLUMNS, "r.")} FROM inc, {entry}
             ON CONFLICT (content_hash) DO NOTHING RETURNING id
-        )
-        SELECT inc.*, EXISTS (SELECT 1 FROM entry) AS ledger_inserted FROM inc
+        ){opened}{closed}
+        SELECT inc.*, EXISTS (SELECT 1 FROM entry) AS ledger_inserted,
+        {impact} AS impact_started_at FROM inc
         """
 
 
@@ -144,10 +173,13 @@ def _json(value: Any) -> str:
     return to_json(value).decode()
 
 
-def apply(connection: Connection, writes: IncidentWrites) -> tuple[IncidentRow, bool]:
-    """Write everything in one statement; returns the incident row and whether the ledger took it."""
+def apply(connection: Connection, writes: IncidentWrites) -> Applied:
+    """Write everything in one statement: the incident row, whether the ledger took it, the impact start."""
     opening = writes.incident_id is None
-    statement = _statement(tuple(sorted(writes.incident_values)), opening)
+    opened, closed = writes.episode_opened, writes.episode_closed
+    statement = _statement(
+        tuple(sorted(writes.incident_values)), opening, opened is not None, closed is not None
+    )
     parameters = (
         _json(writes.incident_values),
         *(() if opening else (writes.incident_id,)),
@@ -155,6 +187,8 @@ def apply(connection: Connection, writes: IncidentWrites) -> tuple[IncidentRow, 
         _json(writes.changed_alerts),
         _json(writes.events),
         _json(writes.ledger_values),
+        *(() if opened is None else (_json(opened),)),
+        *(() if closed is None else (_json(closed),)),
     )
     with _cursor(connection) as cursor:
         try:
@@ -163,4 +197,5 @@ def apply(connection: Connection, writes: IncidentWrites) -> tuple[IncidentRow, 
             # As SQLAlchemy would raise it: the pipeline retries a transaction that lost a race.
             raise IntegrityError(statement, parameters, exc) from exc
     assert row is not None
-    return row, bool(row.ledger_inserted)
+    impact_started_at = opened["impact_started_at"] if opened is not None else row.impact_started_at
+    return Applied(row, bool(row.ledger_inserted), impact_started_at)

@@ -23,6 +23,7 @@ def load_runbook_index(folder: Path, *, public_url: str, grafana_url: str) -> di
         link = RunbookLink(
             url=f"{base}/runbooks/{slug}",
             dashboard_urls=tuple(f"{grafana}/d/{uid}" for uid in runbook.dashboards),
+            slug=slug,
         )
         for alertname in runbook.alerts:
             index.setdefault(alertname, link)

@@ -1,4 +1,5 @@
-"""One notification's transaction: heartbeat, the group's incident, its alerts, timeline and ledger.
+"""One notification's transaction: heartbeat, the group's incident, its alerts, timeline, episode
+and ledger.
 
 Round trips: one read (the group's latest incident, locked, with the statuses of the alerts the
 notification names), then the writes (one statement on PostgreSQL), then the commit. The ledger
@@ -16,9 +17,10 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from observability import telemetry
+from observability.delivery import slack_rows
 from observability.escalation import hooks as escalation
 from observability.escalation.matrix import Matrix
-from observability.incidents import lifecycle
+from observability.incidents import episodes, lifecycle
 from observability.incidents.alert_facts import (
     AlertFacts,
     RunbookLink,
@@ -30,7 +32,8 @@ from observability.incidents.alert_facts import (
 from observability.incidents.payload import FIRING, AlertmanagerAlert, AlertmanagerNotification
 from observability.ingest import portable_statements, postgres_statements
 from observability.ingest.portable_statements import UPSERT_HEARTBEAT, insert_ledger
-from observability.ingest.rows import IncidentRow, IncidentWrites, WritePath
+from observability.ingest.rows import Applied, IncidentRow, IncidentWrites, WritePath
+from observability.reviews.wanted import want_review
 
 INGEST_ACTOR = "alertmanager"
 # The always-firing alert that proves the alerting pipeline works; it refreshes a heartbeat row
@@ -66,10 +69,12 @@ def write_notification(
     reopen_window: timedelta,
     runbooks: Mapping[str, RunbookLink],
     matrix: Matrix,
+    rule_for: episodes.RuleFor | None = None,
     path: WritePath | None = None,
 ) -> IngestResult:
     """Apply a notification inside the session's transaction; DuplicateNotification when seen before.
 
+    `rule_for` (alert name -> the rule's `for`) dates the impact start of an episode it opens;
     `path` is the backend's write path unless given (a test writes through both to compare them).
     """
     connection = session.connection()
@@ -102,11 +107,12 @@ def write_notification(
         return result
     writes = _writes(notification, plan, current, runbooks, now)
     writes.ledger_values = {**ledger_values, "outcome": plan.action}
-    incident, fresh = path.apply(connection, writes.normalised())
-    if not fresh:
+    writes.episode_opened, writes.episode_closed = _episode_writes(plan, current, rule_for or {}, now)
+    applied = path.apply(connection, writes.normalised())
+    if not applied.ledger_inserted:
         raise DuplicateNotification(content_hash)
-    _after_transition(session, plan, incident, current, now, matrix)
-    return _result(plan.action, incident)
+    _after_transition(session, plan, applied, current, now, matrix)
+    return _result(plan.action, applied.incident)
 
 
 def write_path(connection: Connection) -> WritePath:
@@ -167,6 +173,38 @@ def _writes(
             {"at": now, "kind": e.kind, "actor": INGEST_ACTOR, "message": e.message, "data": e.data}
             for e in plan.events
         ],
+    )
+
+
+def _episode_writes(
+    plan: lifecycle.IngestPlan, current: IncidentRow | None, rule_for: episodes.RuleFor, now: datetime
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """The episode an open or reopen starts, or the ends the latest episode reaches now."""
+    touched = (*plan.new_alerts, *plan.changed_alerts)
+    resolved_now = _resolved_now(plan, current)
+    ends = {
+        "mitigated_at": episodes.mitigated_at(touched, now) if plan.firing_alerts == 0 else None,
+        "resolved_at": now if resolved_now else None,
+    }
+    if plan.action == lifecycle.OPEN or current is None:
+        number = 1
+    elif plan.action == lifecycle.REOPEN:
+        number = current.reopen_count + 2
+    else:
+        has_ends = ends["mitigated_at"] is not None or ends["resolved_at"] is not None
+        return None, ({"episode": current.reopen_count + 1, **ends} if has_ends else None)
+    opened = {
+        "episode": number,
+        "impact_started_at": episodes.impact_started_at(touched, rule_for, now),
+        "detected_at": now,
+        **ends,
+    }
+    return opened, None
+
+
+def _resolved_now(plan: lifecycle.IngestPlan, before: IncidentRow | None) -> bool:
+    return plan.status == lifecycle.INCIDENT_RESOLVED and (
+        before is None or before.status != lifecycle.INCIDENT_RESOLVED
     )
 
 
@@ -245,12 +283,13 @@ def _alert_row(alert: AlertmanagerAlert, fact: AlertFacts, now: datetime) -> dic
 def _after_transition(
     session: Session,
     plan: lifecycle.IngestPlan,
-    incident: IncidentRow,
+    applied: Applied,
     before: IncidentRow | None,
     now: datetime,
     matrix: Matrix,
 ) -> None:
     """What other parts learn of a lifecycle change, inside the same transaction (metrics on commit)."""
+    incident = applied.incident
     if plan.action in (lifecycle.OPEN, lifecycle.REOPEN):
         telemetry.record_incident_opened(
             session,
@@ -260,12 +299,19 @@ def _after_transition(
         )
         opened = escalation.on_opened if plan.action == lifecycle.OPEN else escalation.on_reopened
         opened(session, incident, now, matrix)
-    resolved_now = plan.status == lifecycle.INCIDENT_RESOLVED and (
-        before is None or before.status != lifecycle.INCIDENT_RESOLVED
-    )
-    if resolved_now:
-        telemetry.record_resolved(session, severity=incident.severity, started_at=incident.opened_at, now=now)
+    if _resolved_now(plan, before):
+        if applied.impact_started_at is not None:  # None: an incident from before episodes
+            telemetry.record_resolved(
+                session,
+                severity=incident.severity,
+                impact_started_at=applied.impact_started_at,
+                resolved_at=now,
+            )
         escalation.on_resolved(session, incident, now)
+        want_review(session, incident_id=incident.id, now=now)
+    slack_rows.ingest_transition(
+        session, incident, action=plan.action, resolved_now=_resolved_now(plan, before), now=now
+    )
 
 
 def _result(outcome: str, row: IncidentRow | None) -> IngestResult:

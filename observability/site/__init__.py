@@ -5,7 +5,8 @@ differ only in their `Links` (how a page names the index, a runbook, the stylesh
 
 - `load_site(content_root, grafana_url) -> SiteContent`: the runbooks and `runbooks/index.md`, read
   once.
-- `index_page(content, links)`, `runbook_page(content, slug, links)`, `not_found_page(...)`:
+- `index_page(content, links)`, `runbook_page(content, slug, links)`, `not_found_page(...)`,
+  `error_page(...)`:
   whole HTML documents (jinja2, autoescaped; runbook bodies come from `render_html`, which escapes
   raw HTML).
 - `incident_list_page(...)`, `incident_page(...)`, `login_page(...)`: read-only incident views and
@@ -16,7 +17,7 @@ differ only in their `Links` (how a page names the index, a runbook, the stylesh
 from observability.site.content import SiteContent, load_site
 from observability.site.incident_pages import incident_list_page, incident_page, login_page
 from observability.site.links import EXPORTED, INCIDENT_PAGES, RUNBOOK_PAGES, SLUG_PATTERN, Links
-from observability.site.runbook_pages import index_page, not_found_page, runbook_page
+from observability.site.runbook_pages import error_page, index_page, not_found_page, runbook_page
 from observability.site.templates import stylesheet
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "SLUG_PATTERN",
     "Links",
     "SiteContent",
+    "error_page",
     "incident_list_page",
     "incident_page",
     "index_page",

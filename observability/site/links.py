@@ -20,6 +20,16 @@ class Links:
     stylesheet: str
     incidents: str
     runbook_suffix: str = ""
+    oncall: str = ""  # the on-call page ("" where there is none)
+    script: str = ""  # local-time.js ("" in the static export, which shows no live times)
+    search: str = ""  # the runbook search ("" in the static export: it runs on the service)
+    live_runbooks: str = ""  # the export's pointer to the service's runbook pages, which show what fires
+
+    def incident(self, incident_id: int) -> str:
+        return f"{self.incidents}{incident_id}"
+
+    def review(self, incident_id: int) -> str:
+        return f"{self.incidents}{incident_id}/review"
 
     @property
     def runbooks_table(self) -> str:
@@ -46,14 +56,39 @@ class Links:
 
 
 # Runbook pages served at /runbooks/ and /runbooks/<slug>: siblings in one folder.
-RUNBOOK_PAGES = Links(home="./", stylesheet="static/style.css", incidents="../incidents/")
+RUNBOOK_PAGES = Links(
+    home="./",
+    stylesheet="static/style.css",
+    incidents="../incidents/",
+    oncall="../oncall/",
+    script="static/local-time.js",
+    search="search",
+)
 # Incident pages at /incidents/ and /incidents/<id>.
-INCIDENT_PAGES = Links(home="../runbooks/", stylesheet="../runbooks/static/style.css", incidents="./")
+INCIDENT_PAGES = Links(
+    home="../runbooks/",
+    stylesheet="../runbooks/static/style.css",
+    incidents="./",
+    oncall="../oncall/",
+    script="../runbooks/static/local-time.js",
+    search="../runbooks/search",
+)
+# The on-call page at /oncall/.
+ONCALL_PAGES = replace(INCIDENT_PAGES, incidents="../incidents/", oncall="./")
 # The static export: index.html, <slug>.html and style.css in one folder, openable from disk.
 # It has no incident pages; `exported(...)` points the header at the live service's.
 EXPORTED = Links(home="index.html", stylesheet="style.css", incidents="", runbook_suffix=".html")
 
 
 def exported(public_url: str) -> Links:
-    """Export links whose header sends people to the live service's incident pages."""
-    return replace(EXPORTED, incidents=f"{public_url.rstrip('/')}/incidents/" if public_url else "")
+    """Export links whose header sends people to the live service's incident and on-call pages."""
+    if not public_url:
+        return EXPORTED
+    base = public_url.rstrip("/")
+    return replace(
+        EXPORTED,
+        incidents=f"{base}/incidents/",
+        oncall=f"{base}/oncall/",
+        search=f"{base}/runbooks/search",
+        live_runbooks=f"{base}/runbooks/",
+    )

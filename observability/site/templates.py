@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from importlib.resources import files
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from observability.escalation.durations import format_duration
 
 _WEB_SCHEMES = ("http", "https")
 
@@ -28,6 +31,21 @@ def utc_time(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S UTC") if value is not None else "—"
 
 
+def iso_utc(value: datetime) -> str:
+    """`2026-03-01T09:00:00Z`: what a `<time datetime>` holds and the page's script reads."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def in_zone(value: datetime, zone: str) -> str:
+    """`2026-03-01 10:00 CET`: a time as people read it in an IANA zone (as `obs oncall` prints it)."""
+    return value.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def short_duration(value: timedelta | None) -> str:
+    """`1h30m`, or an em dash for none."""
+    return format_duration(value) if value is not None else "—"
+
+
 @cache
 def environment() -> Environment:
     env = Environment(
@@ -39,6 +57,9 @@ def environment() -> Environment:
     )
     env.filters["web_url"] = web_url
     env.filters["utc"] = utc_time
+    env.filters["iso_utc"] = iso_utc
+    env.filters["in_zone"] = in_zone
+    env.filters["duration"] = short_duration
     return env
 
 
@@ -51,3 +72,9 @@ def render(template: str, **context: object) -> str:
 def stylesheet() -> str:
     """The site's CSS (one file, no external assets)."""
     return files("observability.site").joinpath("static", "style.css").read_text(encoding="utf-8")
+
+
+@cache
+def local_time_script() -> str:
+    """The one script: shows every `<time datetime>` also in the viewer's own time zone."""
+    return files("observability.site").joinpath("static", "local-time.js").read_text(encoding="utf-8")

@@ -2,7 +2,7 @@
 the one scheduler, and the routers of every part.
 
 Parts never import this module: they read what it built from `app.state` (`settings`, `engine`,
-`sessions`, `clock`, `matrix`, `runbooks`, `scheduler`).
+`sessions`, `clock`, `matrix`, `runbooks`, `rule_for`, `scheduler`).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from fastapi import FastAPI
 from observability.auth.tokens import parse_configured_tokens
 from observability.config import Settings, SettingsError
 from observability.escalation.loading import load_matrix
+from observability.ingest.rule_index import load_rule_for
 from observability.ingest.runbook_index import load_runbook_index
 from observability.store.engine import make_engine, session_factory
 from observability.web.clock import wall_clock
@@ -28,13 +29,23 @@ from observability.web.clock import wall_clock
 # and `schedule(app, scheduler)` (adds its periodic jobs to the process's one APScheduler, called
 # from the app's lifespan before the scheduler starts). Parts append themselves here.
 ROUTERS = (
+    "observability.web.request_limits",
+    "observability.auth.failure_limit",
+    "observability.web.errors",
     "observability.web.webhook",
     "observability.web.ops",
     "observability.web.incidents_api",
     "observability.web.audit_api",
     "observability.web.oncall",
     "observability.web.runbooks_site",
+    "observability.web.review_api",
+    # before incident_pages: /incidents/report is not an incident id
+    "observability.web.review_pages",
     "observability.web.incident_pages",
+    "observability.web.incident_forms",
+    "observability.web.oncall_page",
+    "observability.web.api_docs",
+    "observability.web.slack_events",
 )
 
 
@@ -65,6 +76,9 @@ def create_app(settings: Settings) -> FastAPI:
         description="Alertmanager ingest, incidents, escalation and on-call for the platform.",
         version="0.1.0",
         lifespan=lifespan,
+        # observability.web.api_docs serves /docs and /redoc with local assets instead of a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -74,6 +88,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.runbooks = load_runbook_index(
         settings.content_root / "runbooks", public_url=settings.public_url, grafana_url=settings.grafana_url
     )
+    app.state.rule_for = load_rule_for(settings.content_root)
     for module in parts:
         if hasattr(module, "install"):
             module.install(app)

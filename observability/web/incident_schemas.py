@@ -62,6 +62,7 @@ class AlertOut(Orm):
     starts_at: datetime
     ends_at: datetime | None
     runbook_url: str
+    runbook_page: str = Field("", description="this service's own page of the alert's runbook, if any")
     dashboard_url: str
     generator_url: str
     runbook_missing: bool
@@ -81,6 +82,7 @@ class TimelineEventOut(Orm):
 
 
 class IncidentLinks(BaseModel):
+    runbook_pages: list[str] = Field([], description="this service's own pages of the alerts' runbooks")
     runbooks: list[str]
     dashboards: list[str]
     generators: list[str]

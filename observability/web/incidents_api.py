@@ -29,6 +29,7 @@ from observability.web.incident_schemas import (
     TextFilter,
     TimelineEventOut,
 )
+from observability.web.runbook_links import own_runbook_slugs, own_runbook_url
 
 router = APIRouter(
     prefix="/api/v1/incidents",
@@ -63,12 +64,22 @@ def list_incidents(
 
 
 @router.get("/{incident_id}", response_model=IncidentDetail, responses=NOT_FOUND)
-def get_incident(incident_id: IncidentId, session: DbSession, _caller: Viewer) -> IncidentDetail:
-    """One incident with its alerts, links and timeline."""
+def get_incident(
+    incident_id: IncidentId, request: Request, session: DbSession, _caller: Viewer
+) -> IncidentDetail:
+    """One incident with its alerts, links (this service's runbook pages first) and timeline."""
     incident = service.get_incident(session, incident_id=incident_id)
     if incident is None:
         raise _not_found(incident_id)
-    return IncidentDetail.model_validate(incident)
+    detail = IncidentDetail.model_validate(incident)
+    pages = {
+        alert_id: own_runbook_url(request.app, slug)
+        for alert_id, slug in own_runbook_slugs(request.app, incident.alerts).items()
+    }
+    for alert, out in zip(incident.alerts, detail.alerts, strict=True):
+        out.runbook_page = pages.get(alert.id, "")
+    detail.links.runbook_pages = list(dict.fromkeys(pages.values()))
+    return detail
 
 
 @router.post("/{incident_id}/ack", response_model=IncidentSummary, responses={**NOT_FOUND, **CONFLICT})

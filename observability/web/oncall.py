@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from observability.auth.dependencies import Viewer
 from observability.escalation.engine import EscalationEngine, add_escalation_job
 from observability.escalation.matrix import Matrix
-from observability.escalation.oncall import roster
+from observability.escalation.oncall import InstantOutOfRange, roster
 from observability.web.clock import Now, clock_of
 
 router = APIRouter(prefix="/api/v1", tags=["on-call"])
@@ -76,6 +76,10 @@ def oncall(
         )
     moment = at or now
     matrix: Matrix = request.app.state.matrix
+    try:
+        entries = roster(matrix, moment)
+    except InstantOutOfRange as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"at: {exc}") from None
     shifts = [
         ShiftOut(
             rotation=entry.rotation.id,
@@ -87,6 +91,6 @@ def oncall(
             override=entry.shift.override,
             next=_person(matrix, entry.next_person),
         )
-        for entry in roster(matrix, moment)
+        for entry in entries
     ]
     return OnCallOut(at=moment, rotations=shifts)

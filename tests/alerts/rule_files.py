@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from observability.ascode import output
+from observability.ascode.rules import render_rules
 from tests.conftest import REPO_ROOT
+from tests.support import binary
 
 GENERATED = REPO_ROOT / "alerts" / "generated"
 UNIT_TESTS = REPO_ROOT / "alerts" / "tests"
@@ -49,3 +54,13 @@ def alert_expectations() -> list[tuple[str, str, str, list[dict[str, Any]]]]:
                     (path.name, str(check["eval_time"]), check["alertname"], check.get("exp_alerts") or [])
                 )
     return found
+
+
+def promtool_scenario(scenario: Path, folder: Path, profile: str) -> subprocess.CompletedProcess[str]:
+    """`promtool test rules` of `scenario` next to the rules freshly rendered in `profile` under `folder`."""
+    output.write(render_rules(REPO_ROOT, profile=profile), folder)
+    test_file = folder / scenario.name
+    shutil.copy(scenario, test_file)
+    return subprocess.run(
+        [binary("promtool"), "test", "rules", str(test_file)], capture_output=True, text=True, timeout=60
+    )

@@ -19,7 +19,7 @@ from observability.config import Settings, load_settings
 from observability.store.migrate import upgrade
 from observability.web.app import create_app
 
-WEBHOOK_TOKEN = "webhook-secret"
+WEBHOOK_TOKEN = "webhook-secret-token"
 TOKENS = {"viewer": "viewer-token-1", "responder": "responder-token-1", "admin": "admin-token-1"}
 API_TOKENS = ",".join(f"{role}-bot:{role}:{hash_token(token)}" for role, token in TOKENS.items())
 START = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)

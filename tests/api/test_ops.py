@@ -14,7 +14,7 @@ from observability.store.gauges import StoreGaugeCollector
 from observability.store.migrate import upgrade
 from observability.store.models import Incident
 from observability.telemetry import Telemetry
-from tests.api.conftest import Service, alert, auth, notification, samples
+from tests.api.conftest import WEBHOOK_TOKEN, Service, alert, auth, notification, samples
 
 
 def test_healthz_answers_while_the_process_runs(svc: Service) -> None:
@@ -23,7 +23,11 @@ def test_healthz_answers_while_the_process_runs(svc: Service) -> None:
 
 
 def test_readyz_is_ok_on_a_migrated_database(svc: Service) -> None:
-    assert svc.client.get("/readyz").json() == {"status": "ok", "detail": ""}
+    assert svc.client.get("/readyz").json() == {
+        "status": "ok",
+        "detail": "",
+        "delivery": "slack off; outgoing webhook off",
+    }
 
 
 def test_readyz_is_503_on_a_database_without_migrations(make_service: Callable[..., Service]) -> None:
@@ -56,7 +60,7 @@ def test_metrics_count_webhook_codes_alerts_and_open_incidents_exactly(svc: Serv
     svc.client.post(
         "/api/v1/webhooks/alertmanager",
         content=b"{not json",
-        headers={"Authorization": "Bearer webhook-secret", "Content-Type": "application/json"},
+        headers={"Authorization": f"Bearer {WEBHOOK_TOKEN}", "Content-Type": "application/json"},
     )
     got = samples(svc)
     assert got[("obs_webhook_requests_total", (("code", "200"),))] == 3
@@ -89,7 +93,10 @@ def test_every_incident_metric_of_the_catalog_is_exposed(svc: Service) -> None:
 
 
 def test_mtta_and_mttr_are_observed_once_per_transition_with_the_injected_clock(svc: Service) -> None:
+    # TTA = first ack - first page; TTR = resolved - impact start, which is the alert's startsAt
+    # minus its rule's `for` (PlatformApiDown: 2m).
     critical = svc.fire("g1", fingerprint="c")
+    svc.app.state.escalation.tick()  # the first page, at START (if the scheduler has not fired it)
     svc.clock.advance(minutes=3)
     assert svc.client.post(f"/api/v1/incidents/{critical}/ack", headers=auth("responder")).status_code == 200
     assert svc.client.post(f"/api/v1/incidents/{critical}/ack", headers=auth("responder")).status_code == 409
@@ -120,9 +127,9 @@ def test_mtta_and_mttr_are_observed_once_per_transition_with_the_injected_clock(
     assert got[("obs_time_to_acknowledge_seconds_bucket", (("le", "120.0"), ("severity", "critical")))] == 0
     assert got[("obs_time_to_acknowledge_seconds_bucket", (("le", "300.0"), ("severity", "critical")))] == 1
     assert got[("obs_time_to_resolve_seconds_count", critical_label)] == 1
-    assert got[("obs_time_to_resolve_seconds_sum", critical_label)] == 1200
+    assert got[("obs_time_to_resolve_seconds_sum", critical_label)] == (20 + 2) * 60
     # Resolved automatically when its only alert resolved.
-    assert got[("obs_time_to_resolve_seconds_sum", (("severity", "warning"),))] == 600
+    assert got[("obs_time_to_resolve_seconds_sum", (("severity", "warning"),))] == (10 + 2) * 60
     assert ("obs_time_to_acknowledge_seconds_count", (("severity", "warning"),)) not in got
     assert ("obs_incidents_open", (("service", "api"), ("severity", "critical"))) not in got
 

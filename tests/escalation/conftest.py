@@ -19,9 +19,11 @@ from observability.escalation.loading import load_matrix
 from observability.escalation.matrix import Matrix
 from observability.incidents.payload import AlertmanagerNotification
 from observability.ingest.pipeline import ingest_notification
+from observability.ingest.rule_index import load_rule_for
 from observability.store.engine import make_engine, session_factory
 from observability.store.escalation_models import EscalationStep, OutboxMessage
 from observability.store.models import Incident, TimelineEvent
+from tests.conftest import REPO_ROOT
 from tests.ingest.payloads import alert, notification
 from tests.ingest.stores import store_url
 
@@ -42,6 +44,7 @@ class Desk:
     def __init__(self, url: str, matrix: Matrix, worker: str = "test-engine") -> None:
         self.url = url
         self.matrix = matrix
+        self.rule_for = load_rule_for(REPO_ROOT)
         self.db = make_engine(url)
         self.sessions = session_factory(self.db)
         self.now: datetime | None = None
@@ -52,12 +55,18 @@ class Desk:
         return self.now
 
     def open(
-        self, at: datetime, *, service: str = "api", severity: str = "critical", group: str = "g1"
+        self,
+        at: datetime,
+        *,
+        service: str = "api",
+        severity: str = "critical",
+        group: str = "g1",
+        starts_at: datetime | None = None,
     ) -> int:
-        """Alertmanager reports a new firing group at `at`; the id of the incident it opens."""
-        body = notification(
-            [alert(f"fp-{group}", service=service, severity=severity, starts_at=at)], group_key=group
-        )
+        """Alertmanager reports a firing group at `at` (its alert started at `starts_at`, default
+        `at`); the id of the incident it opens (or reopens)."""
+        fired = alert(f"fp-{group}", service=service, severity=severity, starts_at=starts_at or at)
+        body = notification([fired], group_key=group)
         result = ingest_notification(
             self.sessions,
             AlertmanagerNotification.model_validate(body),
@@ -65,6 +74,7 @@ class Desk:
             reopen_window=REOPEN_WINDOW,
             runbooks={},
             matrix=self.matrix,
+            rule_for=self.rule_for,
         )
         assert result.incident_id is not None
         return result.incident_id
@@ -98,11 +108,19 @@ class Desk:
             return [incident.id for incident in incidents]
 
     def alert_resolves(
-        self, started: datetime, at: datetime, *, group: str = "g1", service: str = "api"
+        self,
+        started: datetime,
+        at: datetime,
+        *,
+        group: str = "g1",
+        service: str = "api",
+        ended_at: datetime | None = None,
     ) -> None:
-        """The alert that fired at `started` (opening the group's incident) resolves at `at`."""
+        """The alert that fired at `started` (opening the group's incident) is reported resolved at
+        `at` (having ended at `ended_at`, default `at`)."""
         fired = alert(f"fp-{group}", service=service, starts_at=started)
-        body = notification([{**fired, "status": "resolved", "endsAt": at.isoformat()}], group_key=group)
+        ended = (ended_at or at).isoformat()
+        body = notification([{**fired, "status": "resolved", "endsAt": ended}], group_key=group)
         ingest_notification(
             self.sessions,
             AlertmanagerNotification.model_validate(body),
@@ -110,11 +128,16 @@ class Desk:
             reopen_window=REOPEN_WINDOW,
             runbooks={},
             matrix=self.matrix,
+            rule_for=self.rule_for,
         )
 
     def acknowledge(self, incident_id: int, at: datetime, actor: str = "anna") -> None:
         with self.sessions.begin() as session:
             service.acknowledge(session, incident_id=incident_id, actor=actor, now=at, matrix=self.matrix)
+
+    def escalate(self, incident_id: int, at: datetime, actor: str = "anna") -> None:
+        with self.sessions.begin() as session:
+            service.escalate_now(session, incident_id=incident_id, actor=actor, now=at, matrix=self.matrix)
 
     def resolve(self, incident_id: int, at: datetime, actor: str = "anna") -> None:
         with self.sessions.begin() as session:

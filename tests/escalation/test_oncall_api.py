@@ -21,7 +21,7 @@ from observability.web.app import create_app
 from tests.ingest.payloads import alert, notification
 
 VIEWER = "viewer-secret"
-WEBHOOK = "webhook-secret"
+WEBHOOK = "webhook-secret-token"
 AT = datetime(2026, 12, 25, 12, 0, tzinfo=UTC)
 
 

@@ -68,11 +68,15 @@ class ObsServer:
             stderr=subprocess.STDOUT,
         )
         log.close()
-        wait_until(
-            lambda: self._exited() or http_ok(self.port, "/openapi.json"),
-            self.startup_timeout,
-            "obs serve to listen",
-        )
+        try:
+            wait_until(
+                lambda: self._exited() or http_ok(self.port, "/openapi.json"),
+                self.startup_timeout,
+                "obs serve to listen",
+            )
+        except AssertionError:
+            self.stop()  # never leave a process that did not come up behind
+            raise
         if self._exited():
             raise AssertionError(f"obs serve exited: {self.log_path.read_text()[-2000:]}")
 
@@ -171,7 +175,11 @@ class Alertmanager:
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )
-        wait_until(lambda: http_ok(port, "/-/ready"), 20, "Alertmanager to be ready")
+        try:
+            wait_until(lambda: http_ok(port, "/-/ready"), 20, "Alertmanager to be ready")
+        except AssertionError:
+            self.stop()
+            raise
 
     def add(
         self, labels: dict[str, str], *, start: datetime, end: datetime | None = None, **annotations: str

@@ -70,16 +70,18 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         },
         folder / "obs.log",
     )
-    server.start()
-    proxy = RecordingProxy(proxy_port, service_port)
-    alertmanager = None
+    proxy = alertmanager = None
+    # Everything started inside the try: whichever start fails, what did start is stopped.
     try:
+        server.start()
+        proxy = RecordingProxy(proxy_port, service_port)
         alertmanager = Alertmanager(am_port, f"http://127.0.0.1:{proxy_port}{WEBHOOK}", TOKEN, folder)
         yield Live(alertmanager, server, proxy, database_url)
     finally:
         if alertmanager is not None:
             alertmanager.stop()
-        proxy.stop()
+        if proxy is not None:
+            proxy.stop()
         server.stop()
 
 

@@ -31,14 +31,29 @@ def test_a_bad_setting_is_one_line_naming_it(
     assert len(error.splitlines()) == 1
 
 
+def test_bad_api_tokens_stop_serve_with_one_line_naming_the_setting(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path
+) -> None:
+    # Settings do not parse tokens (they import nothing from auth/): the app checks them at start.
+    monkeypatch.setenv("OBS_DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
+    monkeypatch.setenv("OBS_WEBHOOK_TOKEN", "a-long-enough-webhook-token")
+    monkeypatch.setenv("OBS_API_TOKENS", "alice:root:" + "0" * 64)
+    assert main(["serve"]) == 2
+    error = capsys.readouterr().err.strip()
+    assert error == (
+        "obs serve: invalid setting OBS_API_TOKENS: entry 1: unknown role 'root'; "
+        "expected one of viewer, responder, admin"
+    )
+
+
 def test_receiver_snippet_points_at_the_webhook_with_the_token_file(
     monkeypatch: pytest.MonkeyPatch, tmp_path
 ) -> None:
     token = tmp_path / "token"
-    token.write_text("s3cret\n")
+    token.write_text("s3cret-of-24-characters\n")
     monkeypatch.setenv("OBS_WEBHOOK_TOKEN_FILE", str(token))
     monkeypatch.delenv("OBS_WEBHOOK_TOKEN", raising=False)
     snippet = receiver_snippet(load_settings(), "0.0.0.0", 8080)
     assert "url: http://127.0.0.1:8080/api/v1/webhooks/alertmanager" in snippet
     assert f"credentials_file: {token}" in snippet
-    assert "s3cret" not in snippet
+    assert "s3cret-of-24-characters" not in snippet

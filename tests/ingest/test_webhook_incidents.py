@@ -192,11 +192,13 @@ def test_alerts_start_time_is_kept_in_utc(client: TestClient) -> None:
     assert incident.alerts[0].starts_at == T0
 
 
-def test_webhook_recovers_after_the_database_drops_its_connections(client: TestClient) -> None:
+def test_webhook_recovers_after_the_postgresql_server_drops_its_connections(
+    postgres_client: TestClient,
+) -> None:
+    client = postgres_client  # SQLite has no server to lose
     post(client, notification([alert("a")]))
     engine = client.app.state.engine  # type: ignore[attr-defined]
-    if engine.dialect.name != "postgresql":
-        return  # SQLite has no server to lose
+    assert engine.dialect.name == "postgresql"
     from sqlalchemy import create_engine, text
 
     admin = create_engine(engine.url.set(database="postgres"), isolation_level="AUTOCOMMIT")

@@ -6,6 +6,7 @@ watchdog), and skipping it keeps each app's start and stop cheap.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -24,11 +25,18 @@ VIEWER_TOKEN = "site-viewer-token"
 VIEWER = {"Authorization": f"Bearer {VIEWER_TOKEN}"}
 SECTION_IDS = ("meaning", "impact", "diagnosis", "mitigation", "escalation")
 GRAFANA_URL = "http://grafana.example:3000/"
+# The one script the site's pages load (local times); anything else named <script is injected.
+OWN_SCRIPT = re.compile(r'<script src="[^"<>]*static/local-time\.js" defer></script>')
+
+
+def without_own_script(page: str) -> str:
+    """The page minus the site's own script tag, for checking nothing else is a script."""
+    return OWN_SCRIPT.sub("", page)
 
 
 def start_client(folder: Path, content_root: Path = REPO_ROOT, **overrides: Any) -> TestClient:
-    """The app on a migrated SQLite file in `folder`, serving `content_root`'s runbooks."""
-    url = f"sqlite:///{folder / 'site.db'}"
+    """The app on a migrated SQLite file in `folder` (or `database_url`) serving `content_root`."""
+    url = overrides.pop("database_url", None) or f"sqlite:///{folder / 'site.db'}"
     upgrade(url)
     settings = load_settings(
         database_url=url,

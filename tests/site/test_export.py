@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -13,31 +12,14 @@ from markupsafe import escape
 
 from observability.cli import main
 from observability.runbooks import load_runbooks
+from observability.site.link_check import PageLinks, page_links
 from tests.site.conftest import REPO_ROOT
 
 RUNBOOKS = load_runbooks(REPO_ROOT / "runbooks")
 
 
-class PageLinks(HTMLParser):
-    """The href/src targets and the element ids of one HTML page."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.targets: list[str] = []
-        self.ids: set[str] = set()
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        for name, value in attrs:
-            if name in ("href", "src") and value is not None:
-                self.targets.append(value)
-            elif name == "id" and value:
-                self.ids.add(value)
-
-
 def parse(path: Path) -> PageLinks:
-    page = PageLinks()
-    page.feed(path.read_text(encoding="utf-8"))
-    return page
+    return page_links(path.read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")
@@ -91,16 +73,24 @@ def test_exported_external_links_point_at_grafana_and_the_live_service(exported:
     assert 'href="https://obs.example/incidents/"' in page
 
 
-_HREF = re.compile(r'(href|src)="[^"]*"')
+_HREF = re.compile(r'(href|src|action)="[^"]*"')
+
+
+def _content(page: str) -> str:
+    """A page's runbook header and body (what the export shares with the service), links blanked."""
+    start = page.index("<main>")
+    end = page.index("</article>") + len("</article>")
+    live = re.compile(r'<section class="live" id="now">.*?</section>', re.S)
+    return _HREF.sub("", live.sub("", page[start:end]))
 
 
 def test_the_export_and_the_service_build_the_same_pages(exported: Path, client: TestClient) -> None:
-    # Apart from where links point (and Grafana's base URL), a page is byte for byte the served one.
+    # Apart from where links point (and Grafana's base URL), the runbook is byte for byte the served one.
     for slug in ("api-down", "postgres-locks", "slo-api-availability"):
         served = client.get(f"/runbooks/{slug}").text
-        assert _HREF.sub("", served) == _HREF.sub("", (exported / f"{slug}.html").read_text()), slug
+        assert _content(served) == _content((exported / f"{slug}.html").read_text()), slug
     served_index = client.get("/runbooks/").text
-    assert _HREF.sub("", served_index) == _HREF.sub("", (exported / "index.html").read_text())
+    assert _content(served_index) == _content((exported / "index.html").read_text())
 
 
 def test_exporting_again_rewrites_nothing(exported: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -130,3 +120,57 @@ def test_export_onto_a_file_is_a_clear_error(tmp_path: Path, capsys: pytest.Capt
     target.write_text("x")
     assert main(["runbooks", "export", str(target)]) == 2
     assert "exists and is not a folder" in capsys.readouterr().err
+
+
+def test_the_export_has_no_live_sections_and_points_at_the_live_service(exported: Path) -> None:
+    page = (exported / "api-down.html").read_text()
+    assert '<a href="https://obs.example/runbooks/api-down">live on the service</a>' in page
+    assert "Firing now" not in page and "Last incidents" not in page and "<script" not in page
+    assert 'action="https://obs.example/runbooks/search"' in page
+
+
+def _content_root_with(tmp_path: Path, body_link: str) -> Path:
+    """Two runbooks; api-errors links with `body_link` (api-down.md and its #meaning exist)."""
+    root = tmp_path / "content"
+    (root / "runbooks").mkdir(parents=True)
+    for slug, extra in (("api-down", ""), ("api-errors", f"See {body_link}.\n\n")):
+        sections = "".join(
+            f"## {name}\n\nText.\n\n" for name in ("Impact", "Diagnosis", "Mitigation", "Escalation")
+        )
+        (root / "runbooks" / f"{slug}.md").write_text(
+            f"---\ntitle: {slug}\nalerts: [PlatformApiDown]\nservice: api\nseverity: critical\n"
+            f"team: platform\ndashboards: [obs-api]\n---\n## Meaning\n\n{extra}Text.\n\n{sections}"
+        )
+    (root / "runbooks" / "index.md").write_text("# Runbooks\n\n[API down](api-down.md)\n")
+    return root
+
+
+@pytest.mark.parametrize(
+    ("link", "reported"),
+    [
+        ("[the old page](api-gone.md)", "api-errors.html: link 'api-gone': no page 'api-gone' in the export"),
+        (
+            "[a section](api-down.md#no-such-section)",
+            "api-errors.html: link 'api-down.html#no-such-section': no #no-such-section on api-down.html",
+        ),
+        ("[up](../secrets.md)", "api-errors.html: link '../secrets': no page '../secrets' in the export"),
+    ],
+)
+def test_a_broken_internal_link_fails_the_export_naming_the_page(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], link: str, reported: str
+) -> None:
+    root = _content_root_with(tmp_path, link)
+    out = tmp_path / "out"
+    assert main(["runbooks", "export", str(out), "--content-root", str(root), "--public-url", ""]) == 1
+    err = capsys.readouterr().err
+    assert reported in err.splitlines()
+    assert "broken internal link(s); nothing written" in err
+    assert not out.exists()
+
+
+def test_links_to_other_sites_and_working_anchors_pass_the_check(tmp_path: Path) -> None:
+    root = _content_root_with(
+        tmp_path, "[down](api-down.md#meaning) and [Prometheus](https://prometheus.io/)"
+    )
+    assert main(["runbooks", "export", str(tmp_path / "out"), "--content-root", str(root)]) == 0
+    assert 'href="api-down.html#meaning"' in (tmp_path / "out" / "api-errors.html").read_text()

@@ -27,7 +27,7 @@ def post(
     mac = hmac.new((secret or pager.secret).encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
     signed = {"X-Obs-Timestamp": timestamp, "X-Obs-Signature": f"sha256={mac.hexdigest()}"}
     if delivery_id is not None:
-        signed["X-Obs-Delivery-Id"] = delivery_id
+        signed["X-Obs-Delivery"] = delivery_id
     return httpx.post(
         pager.webhook_url("page"),
         content=body,
@@ -55,8 +55,12 @@ def test_a_wrong_secret_or_an_old_timestamp_is_401_naming_why(
     assert fake_pager.accepted() == [] and problem in fake_pager.received()[0]["problem"]
 
 
-def test_an_unsigned_post_is_401(fake_pager: FakePager) -> None:
+def test_an_unsigned_or_oddly_signed_post_is_401(fake_pager: FakePager) -> None:
     assert httpx.post(fake_pager.webhook_url(), json={"incident": 1}).status_code == 401
+    for timestamp, signature in [("\u00b2", "sha256=00"), (str(int(time.time())), "sha256=\u00e9\u00e9")]:
+        headers = {"X-Obs-Timestamp": timestamp, "X-Obs-Signature": signature}
+        encoded = {k: v.encode("latin-1") for k, v in headers.items()}
+        assert httpx.post(fake_pager.webhook_url(), json={}, headers=encoded).status_code == 401
 
 
 def test_it_fails_on_demand_then_recovers(fake_pager: FakePager) -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs
 
+import httpx
 import pytest
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncApp
@@ -151,7 +153,10 @@ def test_views_open_needs_a_fresh_trigger_id_used_once(fake_slack: FakeSlack, re
 
 def bolt_app(fake: FakeSlack) -> AsyncApp:
     """A slack-bolt app wired to the fake: ack replaces the card, note opens a modal, /incident answers."""
-    app = AsyncApp(token=fake.bot_token, signing_secret=fake.signing_secret, client=fake.async_web_client())
+    # process_before_response: the listener finishes before the HTTP answer, so the test need not poll
+    app = AsyncApp(
+        signing_secret=fake.signing_secret, client=fake.async_web_client(), process_before_response=True
+    )
 
     @app.action("incident_ack")
     async def ack_incident(ack: Any, body: dict[str, Any], respond: Any) -> None:
@@ -186,6 +191,10 @@ def bolt_app(fake: FakeSlack) -> AsyncApp:
         await ack()
         note = view["state"]["values"]["note"]["text"]["value"]
         await client.chat_postMessage(channel="#inc-bolt", text=f"note on {view['private_metadata']}: {note}")
+
+    @app.event("app_mention")
+    async def mentioned(event: dict[str, Any], say: Any) -> None:
+        await say(text="on it", thread_ts=event["ts"])
 
     @app.command("/incident")
     async def incident(ack: Any, command: dict[str, Any], respond: Any) -> None:
@@ -253,3 +262,58 @@ def test_slack_bolt_answers_a_command_ephemerally_through_response_url(
     assert response["posts"][0]["text"] == "you said status"
     assert [(e["user"], e["text"]) for e in fake_slack.ephemerals()] == [(ANNA, "you said status")]
     assert fake_slack.messages(channel) == []
+
+
+def test_slack_bolt_answers_the_url_verification_challenge_and_takes_an_event(
+    fake_slack: FakeSlack, bolt: None
+) -> None:
+    challenge = fake_slack.send_event(url_verification=True)
+    assert challenge["status"] == 200
+    assert json.loads(challenge["request"]["body"])["challenge"] in challenge["body"]
+
+    client = fake_slack.web_client()
+    channel = client.conversations_create(name="inc-bolt")["channel"]["id"]
+    ts = client.chat_postMessage(channel=channel, text="card")["ts"]
+    fake_slack.advance_clock(1)
+    event = {
+        "type": "app_mention",
+        "user": ANNA,
+        "text": "<@U0BOT00001> status",
+        "channel": channel,
+        "ts": ts,
+    }
+    assert fake_slack.send_event(event)["status"] == 200
+    card, reply = fake_slack.messages(channel)
+    assert (card["ts"], card["reply_count"]) == (ts, 1)
+    assert (reply["text"], reply["thread_ts"]) == ("on it", ts)
+
+
+def test_a_response_url_posts_in_channel_replaces_then_deletes_and_takes_five_posts(
+    fake_slack: FakeSlack, receiver: Receiver
+) -> None:
+    fake_slack.freeze_clock()
+    client = fake_slack.web_client()
+    channel = client.conversations_create(name="inc-respond")["channel"]["id"]
+    ts = client.chat_postMessage(channel=channel, text="card", blocks=CARD)["ts"]
+    fake_slack.send_action("incident_ack", user_id=ANNA, channel_id=channel, message_ts=ts)
+    payload = json.loads(parse_qs(receiver.received[0]["body"])["payload"][0])
+    assert payload["actions"][0] | {"action_ts": None} == {
+        "type": "button",
+        "action_id": "incident_ack",
+        "block_id": "incident-actions",
+        "value": "42",
+        "text": {"type": "plain_text", "text": "Acknowledge"},
+        "action_ts": None,
+    }
+    assert payload["container"]["message_ts"] == ts and payload["message"]["blocks"] == CARD
+    url = payload["response_url"]
+
+    assert httpx.post(url, json={"response_type": "in_channel", "text": "acked"}).text == "ok"
+    assert [m["text"] for m in fake_slack.messages(channel)] == ["card", "acked"]
+    httpx.post(url, json={"replace_original": True, "text": "card (acknowledged)"})
+    assert [m["text"] for m in fake_slack.messages(channel)] == ["card (acknowledged)", "acked"]
+    httpx.post(url, json={"delete_original": True})
+    assert [m["text"] for m in fake_slack.messages(channel)] == ["acked"]
+    fourth_to_sixth = [httpx.post(url, json={"text": "n"}).status_code for _ in range(3)]
+    assert fourth_to_sixth == [200, 200, 404]
+    assert [e["text"] for e in fake_slack.ephemerals()] == ["n", "n"]

@@ -100,3 +100,20 @@ def test_a_fault_without_methods_hits_every_method_until_its_end(fake_slack: Fak
 def test_a_bad_fault_is_refused_with_the_reason(fake_slack: FakeSlack) -> None:
     with pytest.raises(FakeSlackError, match="mode must be one of"):
         fake_slack.set_fault("502")
+
+
+def test_stacked_faults_make_a_sequence_500_then_429_then_recovery(
+    fake_slack: FakeSlack, channel: str
+) -> None:
+    fake_slack.set_fault("500", ["chat.postMessage"], duration=60)
+    fake_slack.set_fault("429", ["chat.postMessage"], duration=120, retry_after=5)
+    client = fake_slack.web_client()
+    statuses = []
+    for step in (59, 1, 59, 1):
+        try:
+            statuses.append(client.chat_postMessage(channel=channel, text="card").status_code)
+        except SlackApiError as failed:
+            statuses.append(failed.response.status_code)
+        fake_slack.advance_clock(step)
+    statuses.append(client.chat_postMessage(channel=channel, text="card").status_code)
+    assert statuses == [500, 500, 429, 429, 200]  # at t = 0, 59, 60, 119, 120

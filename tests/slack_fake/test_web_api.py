@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import httpx
@@ -164,9 +165,23 @@ def test_post_message_refuses_what_slack_refuses(client: WebClient) -> None:
     assert nowhere.value.response["error"] == "channel_not_found"
 
 
-def test_post_message_accepts_a_channel_name(client: WebClient, fake_slack: FakeSlack) -> None:
-    alerts = fake_slack.add_channel("alerts")
-    assert client.chat_postMessage(channel="#alerts", text="x")["channel"] == alerts["id"]
+def test_only_posting_takes_a_channel_name_the_rest_want_its_id(
+    client: WebClient, fake_slack: FakeSlack
+) -> None:
+    alerts = fake_slack.channel("alerts")["id"]
+    posted = client.chat_postMessage(channel="#alerts", text="x")
+    assert posted["channel"] == alerts
+    refused = {}
+    for name, call in {
+        "chat.update": lambda: client.chat_update(channel="#alerts", ts=posted["ts"], text="y"),
+        "conversations.history": lambda: client.conversations_history(channel="#alerts"),
+        "conversations.replies": lambda: client.conversations_replies(channel="alerts", ts=posted["ts"]),
+    }.items():
+        with pytest.raises(SlackApiError) as by_name:
+            call()
+        refused[name] = (by_name.value.response["error"], alerts in by_name.value.response["detail"])
+    assert set(refused.values()) == {("channel_not_found", True)}
+    assert client.conversations_history(channel=alerts)["messages"][0]["ts"] == posted["ts"]
 
 
 def test_invite_fails_whole_when_anyone_is_already_in_unless_forced(client: WebClient) -> None:
@@ -242,3 +257,46 @@ def test_html_view_shows_cards_escaped(client: WebClient, fake_slack: FakeSlack)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>" not in page
     assert '<a href="https://runbooks.example/db">runbook</a>' in page and "<b>SEV1</b>" in page
     assert "Acknowledge</button>" in page
+
+
+def test_info_and_permalink_calls(client: WebClient, fake_slack: FakeSlack) -> None:
+    channel = client.conversations_create(name="inc-info")["channel"]["id"]
+    ts = client.chat_postMessage(channel=channel, text="card")["ts"]
+    assert client.conversations_info(channel=channel)["channel"]["name"] == "inc-info"
+    assert client.users_info(user=ANNA)["user"]["profile"]["email"] == "anna.schmidt@example.com"
+    permalink = client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"]
+    assert permalink == f"{fake_slack.url}?channel={channel}#m{ts}"
+    assert httpx.get(permalink).status_code == 200
+
+
+def test_admin_messages_carry_wall_clock_accept_and_edit_times(
+    client: WebClient, fake_slack: FakeSlack
+) -> None:
+    fake_slack.advance_clock(3600)  # the fake's clock is an hour ahead: these stay wall-clock
+    channel = client.conversations_create(name="inc-latency")["channel"]["id"]
+    before = time.time()
+    ts = client.chat_postMessage(channel=channel, text="card")["ts"]
+    posted = time.time()
+    client.chat_update(channel=channel, ts=ts, text="card (acknowledged)")
+    [message] = fake_slack.messages(channel)
+    assert before <= message["posted_at"] <= posted <= message["updated_at"] <= time.time()
+    assert float(ts) > before + 3500  # ts follow the fake clock
+
+
+def test_html_view_shows_ephemerals_in_their_channel(client: WebClient, fake_slack: FakeSlack) -> None:
+    channel = fake_slack.add_channel("alerts", members=[ANNA])["id"]
+    client.chat_postEphemeral(channel=channel, user=ANNA, text="You are not *on call*")
+    page = httpx.get(fake_slack.url, params={"channel": channel}).text
+    assert f"only visible to {ANNA}" in page and "You are not <b>on call</b>" in page
+
+
+def test_the_matrix_channels_and_alerts_exist_from_the_start(
+    client: WebClient, fake_slack: FakeSlack
+) -> None:
+    names = {c["name"] for c in fake_slack.channels()}
+    assert {"alerts", "alerts-platform", "inc-data", "incidents"} <= names
+    with pytest.raises(SlackApiError) as taken:
+        client.conversations_create(name="alerts-platform")
+    assert taken.value.response["error"] == "name_taken"
+    fake_slack.reset()
+    assert {c["name"] for c in fake_slack.channels()} == names

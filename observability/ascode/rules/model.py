@@ -50,6 +50,11 @@ class AlertRule:
             raise ValueError(f"alert {self.name!r}: " + "; ".join(problems))
 
     @property
+    def waits_for_discovery(self) -> bool:
+        """Fires on series not scraped yet (absent()): its `for` must outlast Prometheus starting."""
+        return "absent(" in self.expr
+
+    @property
     def dashboard_uid(self) -> str:
         return dashboard(self.dashboard or self.service.dashboard).uid
 

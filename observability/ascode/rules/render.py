@@ -7,6 +7,7 @@ from typing import Any
 
 import yaml
 
+from observability.ascode.links import Links, load_links
 from observability.ascode.output import BlockYamlDumper
 from observability.catalog import names
 
@@ -20,9 +21,12 @@ SLO_FILE_STEM = "slo"
 SLO_SOURCE = "the SLOs in observability/catalog (observability/ascode/rules/burnrate.py)"
 
 
-def render_rules(root: Path, profile: str = "production") -> dict[Path, str]:
-    """Every generated rule file, by path relative to `root`, for the named profile."""
-    chosen = profile_named(profile)
+def render_rules(root: Path, profile: str = "production", links: Links | None = None) -> dict[Path, str]:
+    """Every generated rule file, by path relative to `root`, for the named profile.
+
+    Links point where `links` says, by default where `root`'s committed `[tool.obs]` says.
+    """
+    chosen = profile_named(profile).linking_to(links or load_links(root))
     files: dict[Path, str] = {}
     for group in load_alert_groups(root):
         source = f"{ALERTS_DIR / group.name}.py"
@@ -60,7 +64,7 @@ def rule_document(rule: Rule, profile: Profile) -> dict[str, Any]:
             document["labels"] = dict(sorted(rule.labels.items()))
         return document
     document = {"alert": rule.name, "expr": profile.expr(rule.expr)}
-    wait = profile.for_duration(rule.for_)
+    wait = profile.for_duration(rule.for_, waits_for_discovery=rule.waits_for_discovery)
     if wait != "0s":
         document["for"] = wait
     labels = {names.SEVERITY: rule.severity, names.SERVICE: rule.service.name, names.TEAM: rule.service.team}

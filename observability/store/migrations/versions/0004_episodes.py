@@ -38,6 +38,23 @@ def upgrade() -> None:
         ),
         sa.UniqueConstraint("incident_id", "episode", name="uq_incident_episodes_incident_id"),
     )
+    # Incidents from before episodes get one: their latest opening, from what the incident kept
+    # (a reopened one's impact start is then its first opening: nothing better was recorded).
+    op.execute(
+        """
+        INSERT INTO incident_episodes (
+            incident_id, episode, impact_started_at, detected_at, first_paged_at,
+            first_acknowledged_at, mitigated_at, resolved_at
+        )
+        SELECT i.id, i.reopen_count + 1, i.opened_at, i.opened_at,
+            (SELECT MIN(s.fired_at) FROM escalation_steps AS s
+             WHERE s.incident_id = i.id AND s.status = 'fired' AND s.fired_at >= i.opened_at),
+            i.acknowledged_at,
+            CASE WHEN i.firing_alerts = 0 THEN i.resolved_at END,
+            i.resolved_at
+        FROM incidents AS i
+        """
+    )
 
 
 def downgrade() -> None:

@@ -1,0 +1,148 @@
+"""How the service refuses: HTML error pages on browser routes, short JSON problems on the API.
+
+A 422 never echoes more than a short excerpt of what was sent (a 50 MB note must not come back),
+malformed JSON is a 400 as on the webhook, and the OpenAPI document lists the 400, 401 and 413
+answers each route really gives.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from observability.site import INCIDENT_PAGES, RUNBOOK_PAGES, Links, error_page
+from observability.web.page_headers import SECURITY_HEADERS
+from observability.web.request_limits import Message, Scope, Send
+
+PROBLEM = {"application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+# Paths people open in a browser: their errors are pages, not JSON.
+BROWSER_PREFIXES = ("/runbooks", "/incidents", "/oncall")
+PUBLIC_PAGES = "/runbooks"
+EXCERPT_CHARS = 80
+TITLES = {
+    400: "Bad request",
+    401: "Sign in needed",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Not allowed",
+    429: "Too many attempts",
+}
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_refusals(generate(), app.state.settings.max_body_bytes)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def is_browser_path(path: str) -> bool:
+    return any(path == prefix or path.startswith(prefix + "/") for prefix in BROWSER_PREFIXES)
+
+
+def answer(path: str, status: int, detail: str, headers: dict[str, str] | None = None) -> Response:
+    """The refusal as an HTML page on browser routes, else as JSON `{"detail": ...}`."""
+    if is_browser_path(path):
+        links: Links = RUNBOOK_PAGES if path.startswith("/runbooks") else INCIDENT_PAGES
+        title = TITLES.get(status, "Request refused" if status < 500 else "Server error")
+        page = error_page(links, title=title, message=detail)
+        return HTMLResponse(page, status_code=status, headers={**SECURITY_HEADERS, **(headers or {})})
+    return JSONResponse({"detail": detail}, status_code=status, headers=headers)
+
+
+async def refuse(scope: Scope, send: Send, status: int, detail: str) -> None:
+    """Send a refusal from ASGI middleware (before any route ran)."""
+    response = answer(str(scope.get("path", "")), status, detail, {"Connection": "close"})
+
+    async def receive() -> Message:
+        return {"type": "http.disconnect"}
+
+    await response(scope, receive, send)
+
+
+def excerpt(value: Any) -> str:
+    """At most EXCERPT_CHARS characters of `value` as JSON, marked when cut."""
+    try:
+        text = value if isinstance(value, str) else json.dumps(value, default=str, ensure_ascii=False)
+    except ValueError:
+        text = repr(value)
+    shown = text if len(text) <= EXCERPT_CHARS else text[:EXCERPT_CHARS] + f"… ({len(text)} characters)"
+    return shown.encode("utf-8", "backslashreplace").decode("utf-8")  # a lone surrogate shows as \ud800
+
+
+def short_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
+    """pydantic's errors with each `input` cut to an excerpt and its context dropped."""
+    return [
+        {
+            "type": error["type"],
+            "loc": list(error["loc"]),
+            "msg": error["msg"],
+            **({"input": excerpt(error["input"])} if "input" in error else {}),
+        }
+        for error in errors
+    ]
+
+
+def _where(location: Sequence[Any]) -> str:
+    parts = [str(part) for part in location]
+    return ".".join(parts[1:] if len(parts) > 1 and parts[0] in ("body", "path", "query") else parts)
+
+
+async def _invalid_request(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    errors = exc.errors()
+    if errors and errors[0]["type"] == "json_invalid":
+        message = str(errors[0].get("ctx", {}).get("error", errors[0]["msg"]))
+        return answer(request.url.path, 400, f"malformed JSON: {message}")
+    short = short_errors(errors)
+    if is_browser_path(request.url.path):
+        shown = "; ".join(f"{_where(error['loc'])}: {error['msg']}" for error in short[:3])
+        return answer(request.url.path, 422, shown)
+    return JSONResponse({"detail": short}, status_code=422)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    headers = dict(exc.headers or {})
+    if not is_browser_path(request.url.path):
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers or None)
+    detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+    if exc.status_code == 404 and detail == "Not Found":
+        detail = f"There is no page at {excerpt(request.url.path)}."
+    return answer(request.url.path, exc.status_code, detail, headers)
+
+
+def document_refusals(document: dict[str, Any], limit: int) -> dict[str, Any]:
+    """Add the 400/401/413 answers each operation gives to `document` (those not listed yet).
+
+    413 everywhere (the body limit is in front of every route), 400 where a JSON body is parsed,
+    401 where an operation asks for a bearer token (its `security`), except on the public runbook site.
+    """
+    from observability.web.request_limits import too_large
+
+    for path, item in document.get("paths", {}).items():
+        html = is_browser_path(path)
+        body: dict[str, Any] = {"content": {"text/html": {}}} if html else {"content": PROBLEM}
+        for operation in item.values():
+            responses = operation.setdefault("responses", {})
+            if "application/json" in operation.get("requestBody", {}).get("content", {}):
+                responses.setdefault("400", {"description": "malformed JSON", **body})
+            # The runbook site is public and only shows more to a viewer: a token is optional there.
+            if operation.get("security") and not path.startswith(PUBLIC_PAGES):
+                responses.setdefault("401", {"description": "missing or unknown token", **body})
+                # observability.auth.failure_limit: too many wrong tokens from one client.
+                responses.setdefault("429", {"description": "too many wrong tokens; see Retry-After", **body})
+            responses.setdefault("413", {"description": too_large(limit), **body})
+    return document

@@ -1,0 +1,127 @@
+"""Migration 0004 gives every incident from before episodes one episode, from what it kept."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+from alembic import command
+from sqlalchemy import select
+
+from observability.store.base import UTCDateTime
+from observability.store.engine import make_engine
+from observability.store.migrate import alembic_config, upgrade
+from observability.store.models import IncidentEpisode
+from tests.ingest.payloads import T0
+
+MIN = timedelta(minutes=1)
+DATETIMES = {"opened_at", "updated_at", "acknowledged_at", "resolved_at", "due_at", "created_at", "fired_at"}
+
+
+def table(name: str, *names: str) -> sa.TableClause:
+    """The table as 0003 left it, only the columns written here (later migrations may add more)."""
+    return sa.table(name, *(sa.column(c, UTCDateTime() if c in DATETIMES else None) for c in names))
+
+
+INCIDENTS = table(
+    "incidents",
+    *("id", "group_key", "status", "title", "service", "severity", "receiver", "group_labels"),
+    *("flapping", "reopen_count", "firing_alerts", "truncated_alerts", "runbook_missing"),
+    *("opened_at", "updated_at", "acknowledged_at", "acknowledged_by", "resolved_at", "resolved_by"),
+)
+STEPS = table(
+    "escalation_steps",
+    *("incident_id", "policy", "round", "cycle", "step", "due_at", "targets", "status"),
+    *("created_at", "fired_at", "cancel_reason"),
+)
+
+
+def incident(incident_id: int, **values: object) -> dict[str, object]:
+    row: dict[str, object] = {
+        "id": incident_id,
+        "group_key": f"g{incident_id}",
+        "status": "triggered",
+        "title": "t",
+        "service": "api",
+        "severity": "critical",
+        "receiver": "obs",
+        "group_labels": "{}",
+        "flapping": False,
+        "reopen_count": 0,
+        "firing_alerts": 1,
+        "truncated_alerts": 0,
+        "runbook_missing": False,
+        "opened_at": T0,
+        "updated_at": T0,
+        "acknowledged_at": None,
+        "acknowledged_by": None,
+        "resolved_at": None,
+        "resolved_by": None,
+    }
+    return row | values
+
+
+def test_0004_backfills_one_episode_per_existing_incident(store_url: str) -> None:
+    engine = make_engine(store_url)
+    try:
+        with engine.connect() as connection:
+            config = alembic_config()
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0003")
+            connection.commit()
+        with engine.begin() as connection:
+            connection.execute(
+                INCIDENTS.insert(),
+                [
+                    incident(1),
+                    incident(
+                        2,
+                        status="resolved",
+                        firing_alerts=0,
+                        acknowledged_at=T0 + 4 * MIN,
+                        acknowledged_by="anna",
+                        resolved_at=T0 + 30 * MIN,
+                        resolved_by="alertmanager",
+                    ),
+                    incident(3, status="triggered", reopen_count=2, flapping=True),
+                ],
+            )
+            connection.execute(
+                STEPS.insert(),
+                {
+                    "incident_id": 2,
+                    "policy": "p",
+                    "round": 0,
+                    "cycle": 0,
+                    "step": 0,
+                    "due_at": T0,
+                    "targets": "[]",
+                    "status": "fired",
+                    "created_at": T0,
+                    "fired_at": T0 + MIN,
+                    "cancel_reason": "",
+                },
+            )
+        upgrade(engine)
+        with engine.connect() as connection:
+            rows = connection.execute(select(IncidentEpisode.__table__).order_by("incident_id")).all()
+        found = [
+            (
+                row.incident_id,
+                row.episode,
+                row.impact_started_at,
+                row.detected_at,
+                row.first_paged_at,
+                row.first_acknowledged_at,
+                row.mitigated_at,
+                row.resolved_at,
+            )
+            for row in rows
+        ]
+        assert found == [
+            (1, 1, T0, T0, None, None, None, None),
+            (2, 1, T0, T0, T0 + MIN, T0 + 4 * MIN, T0 + 30 * MIN, T0 + 30 * MIN),
+            (3, 3, T0, T0, None, None, None, None),  # the latest of its openings
+        ]
+    finally:
+        engine.dispose()
