@@ -15,6 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from observability.site import INCIDENT_PAGES, RUNBOOK_PAGES, Links, error_page
 from observability.web.page_headers import SECURITY_HEADERS
@@ -37,6 +38,7 @@ TITLES = {
 def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(ClientDisconnect, _client_gone)
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -45,6 +47,11 @@ def install(app: FastAPI) -> None:
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+async def _client_gone(request: Request, exc: Exception) -> Response:
+    # The client hung up before its body ended: nothing was written, and nobody reads the answer.
+    return answer(request.url.path, 400, "the client disconnected before the request body ended")
 
 
 def is_browser_path(path: str) -> bool:
