@@ -15,6 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from observability.site import INCIDENT_PAGES, RUNBOOK_PAGES, Links, error_page
 from observability.web.page_headers import SECURITY_HEADERS
@@ -23,7 +24,6 @@ from observability.web.request_limits import Message, Scope, Send
 PROBLEM = {"application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
 # Paths people open in a browser: their errors are pages, not JSON.
 BROWSER_PREFIXES = ("/runbooks", "/incidents", "/oncall")
-PUBLIC_PAGES = "/runbooks"
 EXCERPT_CHARS = 80
 TITLES = {
     400: "Bad request",
@@ -38,6 +38,7 @@ TITLES = {
 def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(ClientDisconnect, _client_gone)
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -46,6 +47,11 @@ def install(app: FastAPI) -> None:
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+async def _client_gone(request: Request, exc: Exception) -> Response:
+    # The client hung up before its body ended: nothing was written, and nobody reads the answer.
+    return answer(request.url.path, 400, "the client disconnected before the request body ended")
 
 
 def is_browser_path(path: str) -> bool:
@@ -128,7 +134,7 @@ def document_refusals(document: dict[str, Any], limit: int) -> dict[str, Any]:
     """Add the 400/401/413 answers each operation gives to `document` (those not listed yet).
 
     413 everywhere (the body limit is in front of every route), 400 where a JSON body is parsed,
-    401 where an operation asks for a bearer token (its `security`), except on the public runbook site.
+    401 where an API operation asks for a bearer token (its `security`); pages list their own.
     """
     from observability.web.request_limits import too_large
 
@@ -139,8 +145,9 @@ def document_refusals(document: dict[str, Any], limit: int) -> dict[str, Any]:
             responses = operation.setdefault("responses", {})
             if "application/json" in operation.get("requestBody", {}).get("content", {}):
                 responses.setdefault("400", {"description": "malformed JSON", **body})
-            # The runbook site is public and only shows more to a viewer: a token is optional there.
-            if operation.get("security") and not path.startswith(PUBLIC_PAGES):
+            # Pages read a token optionally (a runbook shows more to a viewer, logout needs none):
+            # each page lists its own 401 (the sign-in page) where it gives one.
+            if operation.get("security") and not html:
                 responses.setdefault("401", {"description": "missing or unknown token", **body})
                 # observability.auth.failure_limit: too many wrong tokens from one client.
                 responses.setdefault("429", {"description": "too many wrong tokens; see Retry-After", **body})
