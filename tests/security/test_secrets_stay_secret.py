@@ -1,8 +1,8 @@
 """Secrets never leave the process: not in its debug logs, answers, /metrics, /readyz, /openapi.json.
 
 The real `obs serve` runs with distinctive secrets (webhook token, Slack bot token and signing
-secret through the fake Slack, API tokens, the PostgreSQL password in its URL), some from
-`*_FILE`. The test drives it through refusals (401s, 400, 404, 405, 413, 422, a Slack request
+secret through the fake Slack, API tokens, the PostgreSQL password in its URL, and a configured
+outgoing webhook's key), some from `*_FILE`. The test drives it through refusals (401s, 400, 404, 405, 413, 422, a Slack request
 with a wrong signature), successes (a webhook that opens an incident, the card posted to Slack,
 a sign-in) and a failing start on an unreachable database; then searches everything it said.
 """
@@ -30,6 +30,7 @@ WEBHOOK = "/api/v1/webhooks/alertmanager"
 WEBHOOK_SECRET = "whk-Sekret-4f1c9e7a2b6d8e0f"
 API_SECRETS = {"viewer": "obs_viewer-Sekret-91aa2c", "admin": "obs_admin-Sekret-7d3e1b"}
 DB_PASSWORD = "pgpw-Sekret-c0ffee42"
+OUTGOING_SECRET = "hmac-Sekret-5e5e5e5e5e"
 
 
 @dataclass
@@ -78,6 +79,9 @@ def secrets_env(tmp_path: Path, postgres_url: str, fake_slack: FakeSlack) -> dic
         "OBS_SLACK_API_URL": fake_slack.base_url,
         "OBS_DELIVERY_TICK_SECONDS": "0.2",
         "OBS_WATCHDOG_TIMEOUT_SECONDS": "0",
+        # Nothing listens there: each page's signed POST fails and is retried (and logged).
+        "OBS_OUTGOING_WEBHOOK_URL": f"http://127.0.0.1:{free_port()}/pager",
+        "OBS_OUTGOING_WEBHOOK_SECRET": OUTGOING_SECRET,
     }
 
 
@@ -118,6 +122,7 @@ def secrets_of(fake_slack: FakeSlack) -> dict[str, str]:
         "viewer API token": API_SECRETS["viewer"],
         "admin API token": API_SECRETS["admin"],
         "database password": DB_PASSWORD,
+        "outgoing webhook secret": OUTGOING_SECRET,
     }
 
 
