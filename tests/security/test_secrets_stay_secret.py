@@ -2,9 +2,10 @@
 
 The real `obs serve` runs with distinctive secrets (webhook token, Slack bot token and signing
 secret through the fake Slack, API tokens, the PostgreSQL password in its URL, and a configured
-outgoing webhook's key), some from `*_FILE`. The test drives it through refusals (401s, 400,
-404, 405, 413, 422, a Slack request with a wrong signature), successes (a webhook that opens an incident, the card posted to Slack,
-a sign-in) and a failing start on an unreachable database; then searches everything it said.
+outgoing webhook's key), some from `*_FILE`. The test drives it through refusals (401s, 400, 404,
+405, 413, 422, a Slack request with a wrong signature), successes (a webhook that opens an
+incident, the card posted to Slack, a sign-in) and a failing start on an unreachable database;
+then searches everything it said.
 """
 
 from __future__ import annotations
