@@ -149,6 +149,7 @@ def document_refusals(document: dict[str, Any], limit: int) -> dict[str, Any]:
             # each page lists its own 401 (the sign-in page) where it gives one.
             if operation.get("security") and not html:
                 responses.setdefault("401", {"description": "missing or unknown token", **body})
+            if operation.get("security"):
                 # observability.auth.failure_limit: too many wrong tokens from one client.
                 responses.setdefault("429", {"description": "too many wrong tokens; see Retry-After", **body})
             responses.setdefault("413", {"description": too_large(limit), **body})

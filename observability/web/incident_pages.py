@@ -106,6 +106,7 @@ def sign_in_form(request: Request, next: str | None = None) -> HTMLResponse:
         401: {**HTML_PAGE, "description": "token refused"},
         403: {**HTML_PAGE, "description": "the form's CSRF token is missing or wrong"},
         413: {"description": "form larger than 128 KiB"},
+        429: {**HTML_PAGE, "description": "too many failed sign-ins from this address; see Retry-After"},
     },
     openapi_extra={"requestBody": _LOGIN_FORM},
 )
