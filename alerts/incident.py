@@ -16,6 +16,7 @@ WEBHOOKS = series(platform.WEBHOOK_REQUESTS, job=INCIDENT.job)
 WEBHOOK_ERRORS = series(platform.WEBHOOK_REQUESTS, job=INCIDENT.job, code=regex("5.."))
 OUTBOX_OLDEST_AGE = series(platform.OUTBOX_OLDEST_AGE, job=INCIDENT.job)
 FAILED_NOTIFICATIONS = series(platform.NOTIFICATIONS, job=INCIDENT.job, outcome=names.FAILURE)
+DEAD_LETTERS = series(platform.OUTBOX_DEAD_LETTERS, job=INCIDENT.job)
 
 RULES = [
     target_down_alert(
@@ -62,6 +63,20 @@ RULES = [
         description=(
             '{{ $labels.job }} gave up on {{ printf "%.0f" $value }} notifications over the last '
             "15 minutes: someone was not told about an incident."
+        ),
+        runbook="incident-service",
+    ),
+    AlertRule(
+        name="IncidentServiceDeadLetters",
+        expr=f"max by (job) ({DEAD_LETTERS}) > 0",
+        for_="1m",
+        severity=names.WARNING,
+        service=INCIDENT,
+        summary="Notifications sit in the outbox as dead letters.",
+        description=(
+            '{{ $labels.job }} holds {{ printf "%.0f" $value }} dead-lettered notifications (given up on '
+            "after OBS_DELIVERY_DEAD_AFTER_SECONDS, or refused by Slack for good): requeue them once the "
+            "cause is fixed."
         ),
         runbook="incident-service",
     ),

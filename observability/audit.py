@@ -15,6 +15,7 @@ INCIDENT_RESOLVE = "incident.resolve"
 INCIDENT_NOTE = "incident.note"
 INCIDENT_ESCALATE = "incident.escalate"
 INCIDENT_SEVERITY = "incident.severity"
+INCIDENT_DECLARE = "incident.declare"
 TOKEN_CREATE = "token.create"
 TOKEN_REVOKE = "token.revoke"
 

@@ -16,7 +16,14 @@ from observability.paths import repo_root
 
 WEBHOOK_TOKEN_MIN_CHARS = 16
 # database_url too: a PostgreSQL URL carries its password (OBS_DATABASE_URL_FILE from a mounted secret).
-SECRET_FIELDS = ("database_url", "webhook_token", "slack_bot_token", "slack_signing_secret", "api_tokens")
+SECRET_FIELDS = (
+    "database_url",
+    "webhook_token",
+    "slack_bot_token",
+    "slack_signing_secret",
+    "api_tokens",
+    "outgoing_webhook_secret",
+)
 
 
 def default_database_url() -> str:
@@ -36,6 +43,33 @@ class Settings(BaseSettings):
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
     slack_api_url: str | None = Field(None, description="Slack Web API base URL (a fake in tests)")
+    slack_channel_severities: str = Field(
+        "critical", description="comma-separated severities whose incidents get a Slack channel each"
+    )
+    slack_alerts_channel: str = Field(
+        "#alerts",
+        description="shared channel for other severities when the incident's policy names no channel",
+    )
+    slack_storm_threshold: int = Field(
+        5,
+        ge=1,
+        description="more incidents than this within the storm window in one shared channel: a digest",
+    )
+    slack_storm_window_seconds: float = Field(600.0, gt=0, description="the storm window")
+    slack_timeout_seconds: float = Field(10.0, gt=0, description="timeout of one Slack Web API call")
+    outgoing_webhook_url: str | None = Field(
+        None, description="POST every page here as signed JSON (a bridge to a phone or pager service)"
+    )
+    outgoing_webhook_secret: SecretStr | None = Field(None, description="HMAC-SHA256 key of the webhook")
+    delivery_tick_seconds: float = Field(1.0, gt=0, le=60, description="how often the outbox sender runs")
+    delivery_pacing_seconds: float = Field(
+        1.05, ge=0, description="least time between two messages in a channel (Slack: about 1 a second)"
+    )
+    delivery_backoff_seconds: float = Field(1.0, gt=0, description="first retry delay (doubles each time)")
+    delivery_max_backoff_seconds: float = Field(300.0, gt=0, description="longest retry delay")
+    delivery_dead_after_seconds: float = Field(
+        3600.0, gt=0, description="give a notification up (a dead letter) this long after it was queued"
+    )
     public_url: str = Field(
         default_factory=lambda: committed_links().public_url,
         description="where people reach this service (default: pyproject.toml [tool.obs] public_url)",
@@ -49,7 +83,9 @@ class Settings(BaseSettings):
     webhook_allow_unauthenticated: bool = Field(
         False, description="serve the webhook without a bearer token (only for a local trial)"
     )
-    max_body_bytes: int = Field(1_048_576, gt=0, description="largest webhook body accepted (413 above)")
+    max_body_bytes: int = Field(
+        1_048_576, gt=0, description="largest request body accepted on any endpoint (413 above)"
+    )
     reopen_window_seconds: int = Field(
         1800, ge=0, description="a group firing again this soon after resolving reopens its incident"
     )
@@ -67,6 +103,15 @@ class Settings(BaseSettings):
         "",
         description="API tokens besides the database's, as name:role:sha256hex,... (role viewer, "
         "responder or admin; the hash is the hex SHA-256 of the token); checked by the app at start",
+    )
+    auth_failure_limit: int = Field(
+        10,
+        ge=1,
+        description="wrong tokens or sign-ins a client may send per window before it gets 429 "
+        "(counted per replica, per kind: webhook token, API tokens)",
+    )
+    auth_failure_window_seconds: float = Field(
+        60.0, gt=0, le=86400, description="the sliding window of OBS_AUTH_FAILURE_LIMIT"
     )
     watchdog_timeout_seconds: float = Field(
         600.0,
@@ -88,6 +133,14 @@ class Settings(BaseSettings):
                 "or leave it unset with OBS_WEBHOOK_ALLOW_UNAUTHENTICATED=1 for a local trial"
             )
         return value
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Settings:
+        if self.outgoing_webhook_url and self.outgoing_webhook_secret is None:
+            raise ValueError(
+                "OBS_OUTGOING_WEBHOOK_URL needs OBS_OUTGOING_WEBHOOK_SECRET (or _FILE) to sign its requests"
+            )
+        return self
 
     @property
     def matrix_path(self) -> Path:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from observability import telemetry
 from observability.catalog import names
+from observability.delivery import slack_rows
 from observability.escalation import hooks as escalation
 from observability.escalation import steps
 from observability.escalation.firing import fire_next_step
@@ -24,7 +25,7 @@ from observability.incidents import lifecycle
 from observability.incidents.errors import IncidentNotFound, InvalidTransition
 from observability.reviews.wanted import want_review
 from observability.store.episode_writes import latest_episode
-from observability.store.models import Incident, TimelineEvent
+from observability.store.models import Incident, IncidentEpisode, TimelineEvent
 
 
 def get_incident(session: Session, *, incident_id: int) -> Incident | None:
@@ -85,6 +86,7 @@ def acknowledge(session: Session, *, incident_id: int, actor: str, now: datetime
             )
     _append(session, incident, lifecycle.ACKNOWLEDGED_EVENT, actor, f"acknowledged by {actor}", now)
     escalation.on_acknowledged(session, incident, now, matrix)
+    slack_rows.incident_changed(session, incident_id, f"acknowledged by {actor}", now)
     return incident
 
 
@@ -102,6 +104,7 @@ def resolve(session: Session, *, incident_id: int, actor: str, now: datetime) ->
     _append(session, incident, lifecycle.RESOLVED_EVENT, actor, f"resolved by {actor}", now)
     escalation.on_resolved(session, incident, now)
     want_review(session, incident_id=incident.id, now=now)
+    slack_rows.incident_changed(session, incident_id, f"resolved by {actor}", now)
     return incident
 
 
@@ -109,6 +112,7 @@ def add_note(session: Session, *, incident_id: int, actor: str, text: str, now: 
     """Append a note to the incident's timeline."""
     incident = _locked(session, incident_id)
     incident.updated_at = now
+    slack_rows.incident_changed(session, incident_id, f"note by {actor}: {text}", now, card=False)
     return _append(session, incident, lifecycle.NOTE, actor, text, now)
 
 
@@ -132,6 +136,8 @@ def escalate_now(
         fire_next_step(session, matrix, incident_id=incident_id, actor=actor, now=now)
     session.refresh(incident)  # the firing changed the status with a Core UPDATE
     incident.updated_at = now
+    # The fired step posts its own thread line (mentioning whom it paged); the card shows the status.
+    slack_rows.incident_changed(session, incident_id, "", now, thread=False)
     return incident
 
 
@@ -150,6 +156,34 @@ def change_severity(
     _append(
         session, incident, lifecycle.SEVERITY_CHANGED, actor, message, now, {"from": before, "to": severity}
     )
+    slack_rows.incident_changed(session, incident_id, message, now)
+    return incident
+
+
+def declare(
+    session: Session, *, title: str, severity: str, service: str, actor: str, now: datetime, matrix: Matrix
+) -> Incident:
+    """Open an incident by hand (no alert behind it): planned, escalated and posted like any other."""
+    if severity not in names.SEVERITIES:
+        raise ValueError(f"unknown severity {severity!r}; expected one of {', '.join(names.SEVERITIES)}")
+    incident = Incident(
+        group_key=f"declared:{now.timestamp():.6f}:{actor}",
+        status=lifecycle.TRIGGERED,
+        title=title,
+        service=service,
+        severity=severity,
+        receiver="",
+        group_labels={},
+        opened_at=now,
+        updated_at=now,
+    )
+    session.add(incident)
+    session.flush()
+    session.add(IncidentEpisode(incident_id=incident.id, episode=1, impact_started_at=now, detected_at=now))
+    _append(session, incident, lifecycle.OPENED, actor, f"declared by {actor}", now, {"declared": True})
+    telemetry.record_incident_opened(session, severity=severity, service=service, runbook_missing=False)
+    escalation.on_opened(session, incident, now, matrix)
+    slack_rows.incident_opened(session, incident, now)
     return incident
 
 

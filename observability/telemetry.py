@@ -21,6 +21,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from observability.catalog import Metric, MetricKind
+from observability.catalog import names as catalog_names
 from observability.catalog import platform as catalog
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,7 @@ class Telemetry:
         self.runbook_missing_total = _counter(catalog.RUNBOOK_MISSING, self.registry)
         self.escalations = _counter(catalog.ESCALATIONS, self.registry)
         self.notifications = _counter(catalog.NOTIFICATIONS, self.registry)
+        self.notification_delivery = _histogram(catalog.NOTIFICATION_DELIVERY, self.registry)
         if process_metrics:
             ProcessCollector(registry=self.registry)
 
@@ -96,6 +98,9 @@ class Telemetry:
 
     def notification_attempted(self, *, outcome: str) -> None:
         self.notifications.labels(outcome).inc()
+
+    def notification_delivered(self, *, kind: str, seconds: float) -> None:
+        self.notification_delivery.labels(kind).observe(max(seconds, 0.0))
 
     # --- binding to sessions -----------------------------------------------------------------
     def bind(self, sessions: sessionmaker[Session]) -> None:
@@ -171,6 +176,16 @@ def record_escalation(session: Session, *, severity: str) -> None:
 
 def record_notification(session: Session, *, outcome: str) -> None:
     on_commit(session, lambda t: t.notification_attempted(outcome=outcome))
+
+
+def record_delivered(session: Session, *, kind: str, seconds: float) -> None:
+    """A notification accepted by its receiver `seconds` after the change it shows."""
+
+    def observe(telemetry: Telemetry) -> None:
+        telemetry.notification_attempted(outcome=catalog_names.SUCCESS)
+        telemetry.notification_delivered(kind=kind, seconds=seconds)
+
+    on_commit(session, observe)
 
 
 def telemetry_of(holder: Any) -> Telemetry | None:

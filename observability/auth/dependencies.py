@@ -10,6 +10,7 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
+from observability.auth.failure_limit import API_TOKEN, record_failure, refuse_if_limited
 from observability.auth.roles import Role
 from observability.auth.token_store import find_active_token
 from observability.auth.tokens import (
@@ -44,11 +45,16 @@ def authenticate(
     session: Annotated[Session, Depends(request_session)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> Principal:
-    """The caller named by its bearer token (settings first, then the database), or 401."""
+    """The caller named by its bearer token (settings first, then the database), or 401.
+
+    429 instead while this client is over its budget of wrong tokens (failure_limit).
+    """
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
         raise _unauthorized("missing bearer token (Authorization: Bearer <token>)")
+    refuse_if_limited(request, API_TOKEN)
     principal = principal_of(request, session, hash_token(credentials.credentials))
     if principal is None:
+        record_failure(request, API_TOKEN)
         raise _unauthorized("unknown or revoked API token")
     return principal
 

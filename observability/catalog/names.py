@@ -25,6 +25,7 @@ CODE = "code"
 REASON = "reason"
 CHANNEL = "channel"
 STEP = "step"
+KIND = "kind"  # an outbox row's kind (slack.card, page, ...)
 
 # Labels of histogram buckets and of third-party exporters (node_exporter, postgres_exporter).
 LE = "le"

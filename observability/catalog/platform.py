@@ -20,6 +20,7 @@ QUEUE_WAIT_BUCKETS = (0.1, 0.5, 1.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0)
 QUEUE_WAIT_THRESHOLD_LE = "60.0"
 DEPENDENCY_DURATION_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 INGEST_DURATION_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0)
+DELIVERY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0)
 RESPONSE_TIME_BUCKETS = (60.0, 120.0, 300.0, 600.0, 900.0, 1800.0, 3600.0, 7200.0, 14400.0, 43200.0, 86400.0)
 
 # --- HTTP API -------------------------------------------------------------------------------
@@ -189,8 +190,23 @@ ESCALATIONS = Metric(
 NOTIFICATIONS = Metric(
     "obs_notifications_total",
     C,
-    "Outbox deliveries attempted, by outcome (success, failure, retry).",
+    "Outbox deliveries attempted, by outcome (success; retry: failed, tried again later; "
+    "failure: given up, a dead letter).",
     (n.OUTCOME,),
+)
+NOTIFICATION_DELIVERY = Metric(
+    "obs_notification_delivery_seconds",
+    H,
+    "From the change a notification shows (the webhook received, an action taken) to the receiver "
+    "accepting it, by outbox kind.",
+    (n.KIND,),
+    DELIVERY_BUCKETS,
+    "seconds",
+)
+OUTBOX_DEAD_LETTERS = Metric(
+    "obs_outbox_dead_letters",
+    G,
+    "Notifications given up on (dead letters) still in the outbox.",
 )
 OUTBOX_BACKLOG = Metric(
     "obs_outbox_backlog",
@@ -256,8 +272,10 @@ INCIDENT_METRICS = (
     RUNBOOK_MISSING,
     ESCALATIONS,
     NOTIFICATIONS,
+    NOTIFICATION_DELIVERY,
     OUTBOX_BACKLOG,
     OUTBOX_OLDEST_AGE,
+    OUTBOX_DEAD_LETTERS,
     WATCHDOG_LAST_SEEN,
 )
 

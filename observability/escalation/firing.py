@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from observability.delivery import slack_rows
 from observability.escalation.durations import format_duration
 from observability.escalation.matrix import Matrix, Target
 from observability.escalation.oncall import ShiftCache
@@ -38,6 +39,7 @@ from observability.store.row_insert import RowInsert
 from observability.telemetry import record_escalation
 
 ESCALATION_ACTOR = "escalation"
+FIRED_BY_MAX = 128  # escalation_steps.fired_by
 PAGE = "page"
 
 _STEP_COLUMNS = (
@@ -108,7 +110,8 @@ def fire_next_step(session: Session, matrix: Matrix, *, incident_id: int, actor:
         .limit(1)
         .with_for_update()
     ).all()
-    return _fire_claimed(session, matrix, claimed, worker=actor, clock=lambda: now, escalated_by=actor)
+    worker = actor[:FIRED_BY_MAX]  # who fired it, as the engine stamps its own name
+    return _fire_claimed(session, matrix, claimed, worker=worker, clock=lambda: now, escalated_by=actor)
 
 
 def _fire_claimed(
@@ -153,7 +156,7 @@ def _fire_claimed(
             .values(status=TRIGGERED, updated_at=fired_at)
             .execution_options(synchronize_session=False)
         )
-    events, messages, paged = [], [], set()
+    events, messages, paged, threads = [], [], set(), []
     targets = _TargetCache(matrix)
     shifts = ShiftCache()
     for step in due:
@@ -165,10 +168,14 @@ def _fire_claimed(
         messages.extend(outbox)
         if outbox:
             paged.add(incident.id)
+        # Slack: one thread line per step, mentioning every person it pages.
+        people = [row["channel"] for row in outbox if row["person"]]
+        threads.append((step.incident_id, event["message"], people, step.incident_id in retriggered))
         record_escalation(session, severity=incident.severity)
     _INSERT_EVENTS.execute(session, events)
     _INSERT_OUTBOX.execute(session, messages)
     mark_first_paged(session, paged, fired_at)
+    slack_rows.steps_fired(session, threads, fired_at)
     # Stamped last, just before the commit, so measured lateness includes the batch's own work.
     session.execute(
         update(EscalationStep)

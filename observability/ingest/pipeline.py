@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Mapping, Sequence
-from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
@@ -21,13 +19,13 @@ from observability.ingest.transaction import (
     IngestResult,
     write_notification,
 )
+from observability.store.engine import serial_writes
 
 log = logging.getLogger(__name__)
 
 # A racing first notification of the same group (or the same occurrence) loses a unique index;
 # the retry then sees the winner's rows. More attempts than that means something else is wrong.
 MAX_ATTEMPTS = 5
-_SQLITE_WRITER = threading.Lock()
 
 
 def ingest_notification(
@@ -44,12 +42,7 @@ def ingest_notification(
     """Commit the notification's effects (or nothing, for a duplicate); raises when it cannot."""
     content_hash = notification.content_hash()
     alerts = [*notification.alerts, *_missing(notification.alerts, extra_alerts)]
-    bind = sessions.kw.get("bind")
-    # SQLite has one writer: queue this process's writers on a lock rather than on SQLite's busy
-    # handler, whose sleeps (1 ms, 2 ms, 5 ms, ... 100 ms) turn contention into long tails.
-    serial: AbstractContextManager[object] = (
-        _SQLITE_WRITER if bind is not None and bind.dialect.name == "sqlite" else nullcontext()
-    )
+    serial = serial_writes(sessions)
     for attempt in range(1, MAX_ATTEMPTS + 1):
         with serial, sessions() as session:
             try:

@@ -17,6 +17,7 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from observability import telemetry
+from observability.delivery import slack_rows
 from observability.escalation import hooks as escalation
 from observability.escalation.matrix import Matrix
 from observability.incidents import episodes, lifecycle
@@ -308,6 +309,9 @@ def _after_transition(
             )
         escalation.on_resolved(session, incident, now)
         want_review(session, incident_id=incident.id, now=now)
+    slack_rows.ingest_transition(
+        session, incident, action=plan.action, resolved_now=_resolved_now(plan, before), now=now
+    )
 
 
 def _result(outcome: str, row: IncidentRow | None) -> IngestResult:

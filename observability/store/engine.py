@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +11,10 @@ from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# SQLite has one writer: a process queues its writers (ingest, delivery, the bot) on this lock
+# rather than on SQLite's busy handler, whose sleeps (1 ms, 2 ms, 5 ms, ... 100 ms) turn
+# contention into long tails.
+_SQLITE_WRITER = threading.Lock()
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -39,3 +45,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def serial_writes(sessions: sessionmaker[Session]) -> AbstractContextManager[object]:
+    """Hold this around a write transaction: the process's SQLite writer lock, or nothing."""
+    bind = sessions.kw.get("bind")
+    return _SQLITE_WRITER if bind is not None and bind.dialect.name == "sqlite" else nullcontext()

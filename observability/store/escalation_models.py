@@ -5,7 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from observability.store.base import Base, UTCDateTime
@@ -73,6 +85,14 @@ class OutboxMessage(Base):
             postgresql_where=PENDING_OUTBOX_WHERE,
         ),
         Index("ix_notification_outbox_incident_id", "incident_id"),
+        # Delivery sends a stream's rows in id order: the head of each stream is its oldest pending.
+        Index(
+            "ix_notification_outbox_pending_stream",
+            "stream",
+            "id",
+            sqlite_where=PENDING_OUTBOX_WHERE,
+            postgresql_where=PENDING_OUTBOX_WHERE,
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -94,3 +114,9 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_error: Mapped[str] = mapped_column(Text, default="")
+    # Added by delivery (migration 0005): the ordered stream (a Slack channel; "" for none), whether
+    # the last attempt may have reached the receiver (a crash or timeout after sending: reconcile
+    # before sending again), and what the receiver answered (a Slack message ts).
+    stream: Mapped[str] = mapped_column(String(160), default="", server_default="")
+    in_doubt: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    delivered_ref: Mapped[str] = mapped_column(String(64), default="", server_default="")

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from observability.catalog import Metric as CatalogMetric
 from observability.catalog import platform as catalog
+from observability.store.delivery_models import OUTBOX_DEAD
 from observability.store.escalation_models import OUTBOX_PENDING, OutboxMessage
 from observability.store.models import RESOLVED, Heartbeat, Incident
 
@@ -73,7 +74,7 @@ def watchdog_last_seen(session: Session) -> GaugeMetricFamily:
 
 
 def outbox_gauges(session: Session, now: datetime) -> list[GaugeMetricFamily]:
-    """Notifications waiting in the outbox, and the age of the oldest (0 when none waits)."""
+    """Notifications waiting in the outbox, the age of the oldest (0 when none waits), dead letters."""
     count, oldest = session.execute(
         select(func.count(), func.min(OutboxMessage.created_at)).where(OutboxMessage.status == OUTBOX_PENDING)
     ).one()
@@ -81,4 +82,6 @@ def outbox_gauges(session: Session, now: datetime) -> list[GaugeMetricFamily]:
     backlog.add_metric([], count)
     age = _gauge(catalog.OUTBOX_OLDEST_AGE)
     age.add_metric([], max((now - oldest).total_seconds(), 0.0) if oldest is not None else 0.0)
-    return [backlog, age]
+    dead = _gauge(catalog.OUTBOX_DEAD_LETTERS)
+    dead.add_metric([], session.scalar(select(func.count()).where(OutboxMessage.status == OUTBOX_DEAD)) or 0)
+    return [backlog, age, dead]

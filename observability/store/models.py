@@ -118,6 +118,8 @@ class IncidentAlert(Base):
     __table_args__ = (
         UniqueConstraint("incident_id", "fingerprint", "starts_at", name="uq_incident_alerts_occurrence"),
         Index("ix_incident_alerts_fingerprint", "fingerprint"),
+        # Runbook pages look incidents up by their alerts' names (migration 0008).
+        Index("ix_incident_alerts_alertname", "alertname", "incident_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

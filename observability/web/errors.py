@@ -23,8 +23,16 @@ from observability.web.request_limits import Message, Scope, Send
 PROBLEM = {"application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
 # Paths people open in a browser: their errors are pages, not JSON.
 BROWSER_PREFIXES = ("/runbooks", "/incidents", "/oncall")
+PUBLIC_PAGES = "/runbooks"
 EXCERPT_CHARS = 80
-TITLES = {400: "Bad request", 401: "Sign in needed", 403: "Not allowed", 404: "Not found", 405: "Not allowed"}
+TITLES = {
+    400: "Bad request",
+    401: "Sign in needed",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Not allowed",
+    429: "Too many attempts",
+}
 
 
 def install(app: FastAPI) -> None:
@@ -120,7 +128,7 @@ def document_refusals(document: dict[str, Any], limit: int) -> dict[str, Any]:
     """Add the 400/401/413 answers each operation gives to `document` (those not listed yet).
 
     413 everywhere (the body limit is in front of every route), 400 where a JSON body is parsed,
-    401 where a bearer token is asked for (the operation's `security`).
+    401 where an operation asks for a bearer token (its `security`), except on the public runbook site.
     """
     from observability.web.request_limits import too_large
 
@@ -131,7 +139,10 @@ def document_refusals(document: dict[str, Any], limit: int) -> dict[str, Any]:
             responses = operation.setdefault("responses", {})
             if "application/json" in operation.get("requestBody", {}).get("content", {}):
                 responses.setdefault("400", {"description": "malformed JSON", **body})
-            if operation.get("security"):
+            # The runbook site is public and only shows more to a viewer: a token is optional there.
+            if operation.get("security") and not path.startswith(PUBLIC_PAGES):
                 responses.setdefault("401", {"description": "missing or unknown token", **body})
+                # observability.auth.failure_limit: too many wrong tokens from one client.
+                responses.setdefault("429", {"description": "too many wrong tokens; see Retry-After", **body})
             responses.setdefault("413", {"description": too_large(limit), **body})
     return document

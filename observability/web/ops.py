@@ -29,6 +29,12 @@ class Health(BaseModel):
     detail: str = ""
 
 
+class Readiness(Health):
+    """Health, and what the outbox sender does (Slack and the outgoing webhook on or off, its last run)."""
+
+    delivery: str = ""
+
+
 def install(app: FastAPI) -> Telemetry:
     """Give `app` its own metrics registry, bound to its sessions, and count its webhook responses."""
     telemetry = Telemetry()
@@ -71,9 +77,9 @@ def healthz() -> Health:
     return Health(status="ok")
 
 
-@router.get("/readyz", response_model=Health, responses={503: {"model": Health}})
-def readyz(request: Request) -> Response | Health:
-    """Ready when the database answers and its schema is at the newest migration."""
+@router.get("/readyz", response_model=Readiness, responses={503: {"model": Health}})
+def readyz(request: Request) -> Response | Readiness:
+    """Ready when the database answers and its schema is at the newest migration; delivery's state."""
     engine = request.app.state.engine
     try:
         with engine.connect() as connection:
@@ -83,7 +89,8 @@ def readyz(request: Request) -> Response | Health:
         return _unavailable(f"database unreachable ({exc.__class__.__name__})")
     if not current:
         return _unavailable("database schema is not at the newest migration (run `obs serve` or migrate)")
-    return Health(status="ok")
+    delivery = getattr(request.app.state, "delivery", None)
+    return Readiness(status="ok", delivery=delivery.state() if delivery is not None else "")
 
 
 def _unavailable(detail: str) -> Response:

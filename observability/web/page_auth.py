@@ -80,6 +80,8 @@ def check_token(
     try:
         principal = authenticate(request, session, credentials)
     except HTTPException as exc:
+        if exc.status_code == status.HTTP_429_TOO_MANY_REQUESTS:
+            raise  # over the failure limit: a 429 page with Retry-After, not the sign-in form
         return PageCaller(None, str(exc.detail))
     return _as_viewer(principal, None)
 

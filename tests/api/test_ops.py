@@ -23,7 +23,11 @@ def test_healthz_answers_while_the_process_runs(svc: Service) -> None:
 
 
 def test_readyz_is_ok_on_a_migrated_database(svc: Service) -> None:
-    assert svc.client.get("/readyz").json() == {"status": "ok", "detail": ""}
+    assert svc.client.get("/readyz").json() == {
+        "status": "ok",
+        "detail": "",
+        "delivery": "slack off; outgoing webhook off",
+    }
 
 
 def test_readyz_is_503_on_a_database_without_migrations(make_service: Callable[..., Service]) -> None:
