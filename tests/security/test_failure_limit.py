@@ -82,14 +82,18 @@ def test_wrong_webhook_tokens_are_limited_on_their_own_budget(limited: Service) 
 
 
 def test_failed_sign_ins_are_limited_and_answered_with_a_page(limited: Service) -> None:
+    # The sign-in form's CSRF token (its cookie is now in the client), as a browser sends it back.
+    form = limited.client.get("/incidents/login").text
+    csrf = form.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+
     def sign_in(token: str) -> int:
         return limited.client.post(
-            "/incidents/login", data={"token": token}, follow_redirects=False
+            "/incidents/login", data={"token": token, "csrf": csrf}, follow_redirects=False
         ).status_code
 
     assert [sign_in("not-a-token") for _ in range(LIMIT)] == [401] * LIMIT
     response = limited.client.post(
-        "/incidents/login", data={"token": TOKENS["viewer"]}, follow_redirects=False
+        "/incidents/login", data={"token": TOKENS["viewer"], "csrf": csrf}, follow_redirects=False
     )
     assert response.status_code == 429
     assert response.headers["content-type"].startswith("text/html")
