@@ -23,7 +23,6 @@ from observability.web.request_limits import Message, Scope, Send
 PROBLEM = {"application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
 # Paths people open in a browser: their errors are pages, not JSON.
 BROWSER_PREFIXES = ("/runbooks", "/incidents", "/oncall")
-PUBLIC_PAGES = "/runbooks"
 EXCERPT_CHARS = 80
 TITLES = {
     400: "Bad request",
@@ -128,7 +127,7 @@ def document_refusals(document: dict[str, Any], limit: int) -> dict[str, Any]:
     """Add the 400/401/413 answers each operation gives to `document` (those not listed yet).
 
     413 everywhere (the body limit is in front of every route), 400 where a JSON body is parsed,
-    401 where an operation asks for a bearer token (its `security`), except on the public runbook site.
+    401 where an API operation asks for a bearer token (its `security`); pages list their own.
     """
     from observability.web.request_limits import too_large
 
@@ -139,8 +138,9 @@ def document_refusals(document: dict[str, Any], limit: int) -> dict[str, Any]:
             responses = operation.setdefault("responses", {})
             if "application/json" in operation.get("requestBody", {}).get("content", {}):
                 responses.setdefault("400", {"description": "malformed JSON", **body})
-            # The runbook site is public and only shows more to a viewer: a token is optional there.
-            if operation.get("security") and not path.startswith(PUBLIC_PAGES):
+            # Pages read a token optionally (a runbook shows more to a viewer, logout needs none):
+            # each page lists its own 401 (the sign-in page) where it gives one.
+            if operation.get("security") and not html:
                 responses.setdefault("401", {"description": "missing or unknown token", **body})
                 # observability.auth.failure_limit: too many wrong tokens from one client.
                 responses.setdefault("429", {"description": "too many wrong tokens; see Retry-After", **body})
