@@ -1,5 +1,5 @@
 # Every target sets itself up: a .venv with the project installed, and the Debian packages of
-# Prometheus, Alertmanager and the exporters when they are missing and apt is usable.
+# Prometheus, Alertmanager, the exporters, Chromium and haproxy when they are missing and apt is usable.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -11,8 +11,8 @@ LOCK_VENV := var/lock-venv
 OBS := $(PY) -m observability.cli
 HOST ?= 127.0.0.1
 PORT ?= 8080
-DEBIAN_TOOLS := prometheus prometheus-alertmanager prometheus-node-exporter prometheus-postgres-exporter chromium
-TOOL_BINARIES := prometheus promtool prometheus-alertmanager amtool prometheus-node-exporter prometheus-postgres-exporter chromium
+DEBIAN_TOOLS := prometheus prometheus-alertmanager prometheus-node-exporter prometheus-postgres-exporter chromium haproxy
+TOOL_BINARIES := prometheus promtool prometheus-alertmanager amtool prometheus-node-exporter prometheus-postgres-exporter chromium haproxy
 
 .PHONY: run test dashboards alerts generate check lint bench demo tools venv clean runbooks-site lock
 

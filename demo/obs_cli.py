@@ -34,9 +34,13 @@ def incident_service_available() -> bool:
     return "serve" in COMMANDS
 
 
-def generate_fast_rules(out: Path) -> Path:
-    """`obs generate alerts --profile fast --out OUT`; returns the folder of the rule files."""
-    _obs(["generate", "alerts", "--profile", "fast", "--out", str(out)])
+def generate_fast_rules(out: Path, runbook_base_url: str | None = None) -> Path:
+    """`obs generate alerts --profile fast --out OUT`; returns the folder of the rule files.
+
+    `runbook_base_url` (e.g. the stack's own service + `/runbooks`) is where the rules' runbook links point.
+    """
+    env = {"OBS_RUNBOOK_BASE_URL": runbook_base_url} if runbook_base_url else None
+    _obs(["generate", "alerts", "--profile", "fast", "--out", str(out)], env)
     return out / "alerts" / "generated"
 
 

@@ -55,6 +55,7 @@ class StackOptions:
     scrape_interval: str = "1s"
     with_incident_service: bool = True
     with_fake_slack: bool = True  # the incident service pages into demo/fake_slack
+    service_env: dict[str, str] = field(default_factory=dict)  # more OBS_* settings for the service
 
 
 def free_port() -> int:
@@ -265,7 +266,9 @@ class Stack:
 
     def _generate_rules(self) -> Path:
         try:
-            return generate_fast_rules(self.run_dir / "rules")
+            # the alerts' runbook links must open this stack's service, whatever port it got
+            runbook_base_url = self.url("incident-service") + "/runbooks"
+            return generate_fast_rules(self.run_dir / "rules", runbook_base_url)
         except ObsCommandFailed as exc:
             raise StackError(str(exc)) from exc
 
@@ -318,6 +321,7 @@ class Stack:
             "OBS_ALERTMANAGER_URL": self.url("alertmanager"),
             "OTEL_TRACES_EXPORTER": "none",
             **self._slack_env(),
+            **self.options.service_env,
         }
         argv = [
             sys.executable,

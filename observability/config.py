@@ -83,7 +83,9 @@ class Settings(BaseSettings):
     webhook_allow_unauthenticated: bool = Field(
         False, description="serve the webhook without a bearer token (only for a local trial)"
     )
-    max_body_bytes: int = Field(1_048_576, gt=0, description="largest webhook body accepted (413 above)")
+    max_body_bytes: int = Field(
+        1_048_576, gt=0, description="largest request body accepted on any endpoint (413 above)"
+    )
     reopen_window_seconds: int = Field(
         1800, ge=0, description="a group firing again this soon after resolving reopens its incident"
     )
@@ -101,6 +103,15 @@ class Settings(BaseSettings):
         "",
         description="API tokens besides the database's, as name:role:sha256hex,... (role viewer, "
         "responder or admin; the hash is the hex SHA-256 of the token); checked by the app at start",
+    )
+    auth_failure_limit: int = Field(
+        10,
+        ge=1,
+        description="wrong tokens or sign-ins a client may send per window before it gets 429 "
+        "(counted per replica, per kind: webhook token, API tokens)",
+    )
+    auth_failure_window_seconds: float = Field(
+        60.0, gt=0, le=86400, description="the sliding window of OBS_AUTH_FAILURE_LIMIT"
     )
     watchdog_timeout_seconds: float = Field(
         600.0,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -34,9 +35,16 @@ def postgres_server_url() -> str:
 @pytest.fixture
 def postgres_url(postgres_server_url: str) -> Iterator[str]:
     """A fresh, empty database on the test server, dropped afterwards."""
+    with fresh_database(postgres_server_url) as url:
+        yield url
+
+
+@contextmanager
+def fresh_database(server_url: str) -> Iterator[str]:
+    """Create an empty database on the server, yield its URL, drop it (for wider-scoped fixtures)."""
     from sqlalchemy import create_engine, make_url, text
 
-    server = make_url(postgres_server_url)
+    server = make_url(server_url)
     name = f"obs_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     try:

@@ -10,6 +10,7 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
+from observability.auth.failure_limit import API_TOKEN, record_failure, refuse_if_limited
 from observability.auth.roles import Role
 from observability.auth.token_store import find_active_token
 from observability.auth.tokens import (
@@ -44,17 +45,27 @@ def authenticate(
     session: Annotated[Session, Depends(request_session)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> Principal:
-    """The caller named by its bearer token (settings first, then the database), or 401."""
+    """The caller named by its bearer token (settings first, then the database), or 401.
+
+    429 instead while this client is over its budget of wrong tokens (failure_limit).
+    """
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
         raise _unauthorized("missing bearer token (Authorization: Bearer <token>)")
-    token_hash = hash_token(credentials.credentials)
+    refuse_if_limited(request, API_TOKEN)
+    principal = principal_of(request, session, hash_token(credentials.credentials))
+    if principal is None:
+        record_failure(request, API_TOKEN)
+        raise _unauthorized("unknown or revoked API token")
+    return principal
+
+
+def principal_of(request: Request, session: Session, token_hash: str) -> Principal | None:
+    """Who holds the token with this hash (settings first, then the database); None when revoked."""
     configured = match_configured(_configured(request.app.state.settings.api_tokens), token_hash)
     if configured is not None:
         return Principal(configured.name, configured.role)
     stored = find_active_token(session, token_hash)
-    if stored is None:
-        raise _unauthorized("unknown or revoked API token")
-    return Principal(stored.name, Role(stored.role))
+    return None if stored is None else Principal(stored.name, Role(stored.role))
 
 
 def require(role: Role) -> Callable[[Principal], Principal]:

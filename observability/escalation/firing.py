@@ -39,6 +39,7 @@ from observability.store.row_insert import RowInsert
 from observability.telemetry import record_escalation
 
 ESCALATION_ACTOR = "escalation"
+FIRED_BY_MAX = 128  # escalation_steps.fired_by
 PAGE = "page"
 
 _STEP_COLUMNS = (
@@ -109,7 +110,8 @@ def fire_next_step(session: Session, matrix: Matrix, *, incident_id: int, actor:
         .limit(1)
         .with_for_update()
     ).all()
-    return _fire_claimed(session, matrix, claimed, worker=actor, clock=lambda: now, escalated_by=actor)
+    worker = actor[:FIRED_BY_MAX]  # who fired it, as the engine stamps its own name
+    return _fire_claimed(session, matrix, claimed, worker=worker, clock=lambda: now, escalated_by=actor)
 
 
 def _fire_claimed(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -69,7 +69,10 @@ def held_alerts(listed: object, alertnames: Collection[str]) -> list[HeldAlert]:
         if alert is not None and alert.alertname in alertnames:
             alerts.append(alert)
     order = {"active": 0, "unprocessed": 1, "suppressed": 2}
-    return sorted(alerts, key=lambda a: (order.get(a.state, 3), a.alertname, a.starts_at or datetime.min))
+    return sorted(
+        alerts,
+        key=lambda a: (order.get(a.state, 3), a.alertname, a.starts_at or datetime.min.replace(tzinfo=UTC)),
+    )
 
 
 def _held_alert(item: Any) -> HeldAlert | None:

@@ -1,4 +1,4 @@
-"""Tables for access control: API tokens (hashes only) and the audit log of every mutation."""
+"""Tables for access control: API tokens (hashes only), browser sessions and the audit log."""
 
 from __future__ import annotations
 
@@ -42,3 +42,22 @@ class AuditEntry(Base):
     target: Mapped[str] = mapped_column(String(200))
     # Untrusted text (notes, labels) is stored as given; whoever renders it escapes it.
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class BrowserSession(Base):
+    """A signed-in browser: the cookie holds a random id, this row only its SHA-256.
+
+    The session names the API token it was opened with (by hash); every request checks that token
+    is still valid, so revoking the token ends its sessions. `csrf_token` is what the session's
+    forms must send back.
+    """
+
+    __tablename__ = "browser_sessions"
+    __table_args__ = (Index("ix_browser_sessions_expires_at", "expires_at"),)
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64))
+    principal: Mapped[str] = mapped_column(String(200))
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())

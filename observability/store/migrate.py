@@ -51,10 +51,21 @@ def upgrade(engine_or_url: Engine | str) -> None:
 
 
 def _run_upgrade(connection: Connection) -> None:
+    if is_newer(current_revisions(connection)):
+        return  # a newer release migrated it; its migrations only expand, so this code still serves
     config = alembic_config()
     config.attributes["connection"] = connection
     command.upgrade(config, "head")
     connection.commit()
+
+
+def known_revisions() -> set[str]:
+    return {script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+
+
+def is_newer(revisions: set[str]) -> bool:
+    """The schema is at revisions this code does not know: a newer release's (see README "Upgrades")."""
+    return bool(revisions) and not revisions & known_revisions()
 
 
 def current_revisions(connection: Connection) -> set[str]:
@@ -65,3 +76,14 @@ def is_current(engine: Engine) -> bool:
     """True when the database's schema is at the newest migration."""
     with engine.connect() as connection:
         return current_revisions(connection) == head_revisions()
+
+
+def serves_schema(engine: Engine) -> bool:
+    """True when this code can serve the schema: at its newest migration, or at a newer release's.
+
+    Migrations only expand (README "Upgrades"), so while a new release migrates, and after a
+    rollback, the previous version keeps serving; a schema behind this code's is not served.
+    """
+    with engine.connect() as connection:
+        revisions = current_revisions(connection)
+    return revisions == head_revisions() or is_newer(revisions)

@@ -35,6 +35,11 @@ class Incident(Base):
         ),
         Index("ix_incidents_group_key_id", "group_key", "id"),
         Index("ix_incidents_status", "status"),
+        # The incident list: last active first, alone or within one filter (migration 0006).
+        Index("ix_incidents_updated_at_id", "updated_at", "id"),
+        Index("ix_incidents_status_updated_at", "status", "updated_at", "id"),
+        Index("ix_incidents_service_updated_at", "service", "updated_at", "id"),
+        Index("ix_incidents_severity_updated_at", "severity", "updated_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -113,6 +118,8 @@ class IncidentAlert(Base):
     __table_args__ = (
         UniqueConstraint("incident_id", "fingerprint", "starts_at", name="uq_incident_alerts_occurrence"),
         Index("ix_incident_alerts_fingerprint", "fingerprint"),
+        # Runbook pages look incidents up by their alerts' names (migration 0008).
+        Index("ix_incident_alerts_alertname", "alertname", "incident_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -1,4 +1,9 @@
-"""The incidents a runbook page shows: those firing now for its alerts, and the last ones with episodes."""
+"""The incidents a runbook page shows: those firing now for its alerts, and the last ones with episodes.
+
+Both select the ids of the alerts' incidents through `ix_incident_alerts_alertname` (alert name,
+incident id; migration 0008), then take the newest by primary key: a runbook whose alerts never
+fired costs one index lookup, not a probe per incident.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from observability.incidents.payload import FIRING
-from observability.store.models import RESOLVED, Incident, IncidentAlert
+from observability.store.models import ACKNOWLEDGED, TRIGGERED, Incident, IncidentAlert
 
 FIRING_LIMIT = 20
 RECENT_LIMIT = 10
@@ -25,7 +30,7 @@ def firing_incidents(
     )
     query = (
         select(Incident)
-        .where(Incident.status != RESOLVED, Incident.id.in_(firing))
+        .where(Incident.status.in_((TRIGGERED, ACKNOWLEDGED)), Incident.id.in_(firing))
         .order_by(Incident.id.desc())
         .limit(limit)
         .options(selectinload(Incident.alerts))
@@ -36,14 +41,16 @@ def firing_incidents(
 def recent_incidents(
     session: Session, alertnames: Collection[str], *, limit: int = RECENT_LIMIT
 ) -> list[Incident]:
-    """The last incidents (any status) with an alert of `alertnames`, last opened first (episodes loaded)."""
+    """The last incidents (any status) with an alert of `alertnames`, newest first (episodes loaded).
+
+    Newest by id: ids grow as incidents open, and a reopened incident keeps its id and opening."""
     if not alertnames:
         return []
     related = select(IncidentAlert.incident_id).where(IncidentAlert.alertname.in_(sorted(alertnames)))
     query = (
         select(Incident)
         .where(Incident.id.in_(related))
-        .order_by(Incident.opened_at.desc(), Incident.id.desc())
+        .order_by(Incident.id.desc())
         .limit(limit)
         .options(selectinload(Incident.episodes))
     )

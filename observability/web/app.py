@@ -30,6 +30,7 @@ from observability.web.clock import wall_clock
 # from the app's lifespan before the scheduler starts). Parts append themselves here.
 ROUTERS = (
     "observability.web.request_limits",
+    "observability.auth.failure_limit",
     "observability.web.errors",
     "observability.web.webhook",
     "observability.web.ops",
@@ -41,6 +42,7 @@ ROUTERS = (
     # before incident_pages: /incidents/report is not an incident id
     "observability.web.review_pages",
     "observability.web.incident_pages",
+    "observability.web.incident_forms",
     "observability.web.oncall_page",
     "observability.web.api_docs",
     "observability.web.slack_events",

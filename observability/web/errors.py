@@ -15,6 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from observability.site import INCIDENT_PAGES, RUNBOOK_PAGES, Links, error_page
 from observability.web.page_headers import SECURITY_HEADERS
@@ -24,12 +25,20 @@ PROBLEM = {"application/json": {"schema": {"$ref": "#/components/schemas/Problem
 # Paths people open in a browser: their errors are pages, not JSON.
 BROWSER_PREFIXES = ("/runbooks", "/incidents", "/oncall")
 EXCERPT_CHARS = 80
-TITLES = {400: "Bad request", 401: "Sign in needed", 403: "Not allowed", 404: "Not found", 405: "Not allowed"}
+TITLES = {
+    400: "Bad request",
+    401: "Sign in needed",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Not allowed",
+    429: "Too many attempts",
+}
 
 
 def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(ClientDisconnect, _client_gone)
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -38,6 +47,11 @@ def install(app: FastAPI) -> None:
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+async def _client_gone(request: Request, exc: Exception) -> Response:
+    # The client hung up before its body ended: nothing was written, and nobody reads the answer.
+    return answer(request.url.path, 400, "the client disconnected before the request body ended")
 
 
 def is_browser_path(path: str) -> bool:
@@ -120,7 +134,7 @@ def document_refusals(document: dict[str, Any], limit: int) -> dict[str, Any]:
     """Add the 400/401/413 answers each operation gives to `document` (those not listed yet).
 
     413 everywhere (the body limit is in front of every route), 400 where a JSON body is parsed,
-    401 where a bearer token is asked for (the operation's `security`).
+    401 where an API operation asks for a bearer token (its `security`); pages list their own.
     """
     from observability.web.request_limits import too_large
 
@@ -131,7 +145,11 @@ def document_refusals(document: dict[str, Any], limit: int) -> dict[str, Any]:
             responses = operation.setdefault("responses", {})
             if "application/json" in operation.get("requestBody", {}).get("content", {}):
                 responses.setdefault("400", {"description": "malformed JSON", **body})
-            if operation.get("security"):
+            # Pages read a token optionally (a runbook shows more to a viewer, logout needs none):
+            # each page lists its own 401 (the sign-in page) where it gives one.
+            if operation.get("security") and not html:
                 responses.setdefault("401", {"description": "missing or unknown token", **body})
+                # observability.auth.failure_limit: too many wrong tokens from one client.
+                responses.setdefault("429", {"description": "too many wrong tokens; see Retry-After", **body})
             responses.setdefault("413", {"description": too_large(limit), **body})
     return document

@@ -12,7 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from observability.store.gauges import StoreGaugeCollector
-from observability.store.migrate import is_current
+from observability.store.migrate import serves_schema
 from observability.telemetry import Telemetry
 from observability.watchdog import add_watchdog_job
 from observability.web.clock import clock_of
@@ -79,12 +79,12 @@ def healthz() -> Health:
 
 @router.get("/readyz", response_model=Readiness, responses={503: {"model": Health}})
 def readyz(request: Request) -> Response | Readiness:
-    """Ready when the database answers and its schema is at the newest migration; delivery's state."""
+    """Ready when the database answers and its schema is this code's newest (or a newer release's)."""
     engine = request.app.state.engine
     try:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
-        current = is_current(engine)
+        current = serves_schema(engine)
     except SQLAlchemyError as exc:
         return _unavailable(f"database unreachable ({exc.__class__.__name__})")
     if not current:

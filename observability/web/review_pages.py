@@ -15,12 +15,12 @@ from observability.auth.dependencies import DbSession
 from observability.incidents.durations import DEFINITIONS
 from observability.reviews.report import PERIOD_PATTERN, build_report, parse_period
 from observability.reviews.report_store import load_report_incidents, seconds_text
-from observability.site import INCIDENT_PAGES, login_page, not_found_page
+from observability.site import INCIDENT_PAGES, not_found_page
 from observability.site.links import Links
 from observability.site.templates import render
 from observability.web.clock import now_of
 from observability.web.incidents_api import IncidentId
-from observability.web.page_auth import PageViewer
+from observability.web.page_auth import PageViewer, current_path, sign_in_page
 from observability.web.page_headers import PRIVATE_PAGE_HEADERS
 from observability.web.review_api import VersionQuery, current_review
 
@@ -51,8 +51,7 @@ def report_page(
 ) -> HTMLResponse:
     """Incidents over a period: per service and alert, TTA/TTR medians and p90s, noisy alerts, gaps."""
     if caller.principal is None:
-        page = login_page(INCIDENT_PAGES, message=caller.refusal, next_page="./")
-        return HTMLResponse(page, status_code=status.HTTP_401_UNAUTHORIZED, headers=PRIVATE_PAGE_HEADERS)
+        return sign_in_page(request, caller.refusal, current_path(request))
     period = parse_period(since)  # the pattern above admits only what parses
     now = now_of(request.app)
     report = build_report(load_report_incidents(session, since=now - period), since=now - period, until=now)

@@ -19,7 +19,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from sqlalchemy import event
 
-from observability.auth.webhook import webhook_authorized
+from observability.auth.webhook import check_webhook_caller
 from observability.config import Settings
 from observability.incidents.payload import AlertmanagerNotification, nul_field
 from observability.ingest.alertmanager_api import fetch_group_alerts
@@ -109,6 +109,7 @@ def _field(location: tuple[int | str, ...]) -> str:
         200: {"description": "committed (or a duplicate already committed)"},
         400: {"description": "malformed JSON"},
         401: {"description": "missing or wrong bearer token"},
+        429: {"description": "too many wrong tokens from this address lately; see Retry-After"},
         413: {"description": "body larger than OBS_MAX_BODY_BYTES"},
         422: {"description": "not an Alertmanager webhook v4 notification; the field is named"},
         500: {"description": "not committed; Alertmanager retries"},
@@ -120,10 +121,8 @@ def _field(location: tuple[int | str, ...]) -> str:
 async def alertmanager_webhook(request: Request, now: Now) -> JSONResponse:
     """Store the notification's effect on its group's incident; answer only after the commit."""
     settings: Settings = request.app.state.settings
-    if not (
-        settings.webhook_token is None and settings.webhook_allow_unauthenticated
-    ) and not webhook_authorized(settings.webhook_token, request.headers.get("authorization")):
-        return _error(401, "missing or wrong bearer token (Authorization: Bearer <OBS_WEBHOOK_TOKEN>)")
+    if not (settings.webhook_token is None and settings.webhook_allow_unauthenticated):
+        check_webhook_caller(request, settings.webhook_token)  # 401, or 429 after repeated failures
     try:
         body = await read_body(request, settings.max_body_bytes)
     except BodyTooLarge:

@@ -180,7 +180,13 @@ def test_head_is_answered_wherever_get_is(svc: Service, path: str) -> None:
 
 @pytest.mark.parametrize(
     ("path", "status"),
-    [("/runbooks/%3Cx%3E", 404), ("/incidents/abc", 422), ("/oncall/nobody", 404), ("/incidents/1/nothing", 404)],
+    [
+        ("/runbooks/%3Cx%3E", 404),
+        ("/incidents/abc", 422),
+        ("/oncall/?at=xyz", 422),
+        ("/oncall/nobody", 404),
+        ("/incidents/1/nothing", 404),
+    ],
 )
 def test_browser_routes_answer_html_error_pages(svc: Service, path: str, status: int) -> None:
     response = svc.client.get(path, headers=auth("viewer"))

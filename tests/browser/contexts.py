@@ -6,10 +6,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from playwright.sync_api import expect
+
 from tests.browser.conftest import PAGE_TIMEOUT_MS
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
+
+# Assertions wait as long as actions do: on a loaded machine ReDoc alone takes seconds to render.
+expect.set_options(timeout=PAGE_TIMEOUT_MS)
 
 
 @contextmanager

@@ -124,3 +124,18 @@ def test_without_a_token_the_oncall_page_offers_to_sign_in(
         assert response is not None and response.status == 401
         expect(page.locator("h1")).to_have_text("Sign in to see the on-call page")
         expect(page.locator("table.oncall")).to_have_count(0)
+
+
+def test_signing_in_from_the_oncall_page_returns_to_it_and_runbooks_then_show_the_moment(
+    page: Page, live_service: LiveService
+) -> None:
+    incident_id = live_service.fire("fp-session", alertname="PlatformApiDown")
+    page.goto(live_service.url("/oncall/"))
+    page.get_by_role("link", name="Sign in", exact=True).click()
+    page.fill("input[name=token]", live_service.tokens["viewer"])
+    page.click("form.login button[type=submit]")
+    expect(page).to_have_url(live_service.url("/oncall/"))
+    expect(page.locator("table.oncall tbody tr")).to_have_count(5)
+    # The same browser session (its cookie, no header) opens a runbook with what fires now.
+    page.goto(live_service.url("/runbooks/api-down"))
+    expect(page.locator(f'ul.firing li[data-incident="{incident_id}"]')).to_be_visible()

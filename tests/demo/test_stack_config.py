@@ -31,6 +31,19 @@ def test_prometheus_config_with_fast_rules_passes_promtool(tmp_path: Path) -> No
     assert "SUCCESS" in result.stdout + result.stderr
 
 
+def test_fast_rules_link_their_runbooks_to_the_given_service(tmp_path: Path) -> None:
+    rules = generate_fast_rules(tmp_path / "rules", "http://127.0.0.1:45678/runbooks")
+    urls = {
+        rule["annotations"]["runbook_url"]
+        for path in rules.glob("*.yml")
+        for group in yaml.safe_load(path.read_text(encoding="utf-8"))["groups"]
+        for rule in group["rules"]
+        if "alert" in rule
+    }
+    assert "http://127.0.0.1:45678/runbooks/dependency-errors" in urls
+    assert all(url.startswith("http://127.0.0.1:45678/runbooks/") for url in urls), urls
+
+
 def test_alertmanager_config_sends_the_bearer_token_from_a_file(tmp_path: Path) -> None:
     token = tmp_path / "token"
     token.write_text("secret", encoding="utf-8")

@@ -211,7 +211,14 @@ def test_haproxy_config_is_valid_and_balances_the_replicas_on_readiness() -> Non
     # the replicas' names resolve only inside the compose network (init-addr none lets it start)
     assert all("could not resolve address" in line for line in warnings), warnings
     text = config.read_text()
-    assert re.findall(r"^\s+server (\S+) (\S+)", text, re.MULTILINE) == [(n, f"{n}:8080") for n in REPLICAS]
+    servers = re.findall(r"^\s+server (\S+) (\S+)(.*)$", text, re.MULTILINE)
+    assert [(name, address) for name, address, _ in servers if "backup" not in _] == [
+        (n, f"{n}:8080") for n in REPLICAS
+    ]
+    # the fail-open backups are the same replicas, unchecked
+    assert [address for _, address, options in servers if "backup" in options] == [
+        f"{n}:8080" for n in REPLICAS
+    ]
     assert "option httpchk GET /readyz" in text
 
 

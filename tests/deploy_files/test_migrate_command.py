@@ -65,3 +65,38 @@ def test_migrate_downgrade_undoes_migrations_down_to_a_revision_and_upgrade_redo
     assert is_current(create_engine(url))
     assert main(["migrate", "--downgrade", "nonsense"]) == 1
     assert "obs migrate: cannot migrate" in capsys.readouterr().err
+
+
+def _stamp(url: str, revision: str) -> None:
+    from sqlalchemy import text
+
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = :revision"), {"revision": revision})
+    engine.dispose()
+
+
+def test_a_schema_migrated_by_a_newer_release_is_served_and_left_alone_by_the_previous_version(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rollback and rolling upgrades: the previous version starts, migrates nothing, and is ready."""
+    from observability.store.migrate import serves_schema
+
+    url = f"sqlite:///{tmp_path / 'obs.db'}"
+    assert _migrate_from_file(url, tmp_path, monkeypatch) == 0
+    _stamp(url, "9999_from_a_newer_release")
+    assert main(["migrate"]) == 0  # no "can't locate revision": nothing to do
+    engine = create_engine(url)
+    assert serves_schema(engine) and not is_current(engine)
+    engine.dispose()
+
+
+def test_a_schema_behind_this_code_is_not_served(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from observability.store.migrate import serves_schema
+
+    url = f"sqlite:///{tmp_path / 'obs.db'}"
+    assert _migrate_from_file(url, tmp_path, monkeypatch) == 0
+    assert main(["migrate", "--downgrade", "0003"]) == 0
+    engine = create_engine(url)
+    assert not serves_schema(engine)
+    engine.dispose()

@@ -79,7 +79,7 @@ def test_an_override_with_an_offset_is_read_as_written() -> None:
 
 def test_a_naive_instant_is_refused() -> None:
     with pytest.raises(ValueError, match="aware"):
-        on_call(rotation(), datetime(2026, 1, 2, 12, 0))
+        on_call(rotation(), datetime(2026, 1, 2, 12, 0))  # noqa: DTZ001 - naive on purpose
 
 
 # Daylight-saving changes in 2026: (zone, day of the change, hours that day's 09:00 shift lasts).

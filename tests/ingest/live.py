@@ -43,6 +43,8 @@ def http_ok(port: int, path: str) -> bool:
 class ObsServer:
     """`obs serve` as a subprocess on a fixed port, restartable and killable."""
 
+    startup_timeout = 30.0  # seconds to start listening
+
     def __init__(self, port: int, env: dict[str, str], log_path: Path) -> None:
         self.port, self.env, self.log_path = port, env, log_path
         self.process: subprocess.Popen[bytes] | None = None
@@ -68,7 +70,9 @@ class ObsServer:
         log.close()
         try:
             wait_until(
-                lambda: self._exited() or http_ok(self.port, "/openapi.json"), 30, "obs serve to listen"
+                lambda: self._exited() or http_ok(self.port, "/openapi.json"),
+                self.startup_timeout,
+                "obs serve to listen",
             )
         except AssertionError:
             self.stop()  # never leave a process that did not come up behind

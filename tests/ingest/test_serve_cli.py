@@ -31,6 +31,21 @@ def test_a_bad_setting_is_one_line_naming_it(
     assert len(error.splitlines()) == 1
 
 
+def test_bad_api_tokens_stop_serve_with_one_line_naming_the_setting(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path
+) -> None:
+    # Settings do not parse tokens (they import nothing from auth/): the app checks them at start.
+    monkeypatch.setenv("OBS_DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
+    monkeypatch.setenv("OBS_WEBHOOK_TOKEN", "a-long-enough-webhook-token")
+    monkeypatch.setenv("OBS_API_TOKENS", "alice:root:" + "0" * 64)
+    assert main(["serve"]) == 2
+    error = capsys.readouterr().err.strip()
+    assert error == (
+        "obs serve: invalid setting OBS_API_TOKENS: entry 1: unknown role 'root'; "
+        "expected one of viewer, responder, admin"
+    )
+
+
 def test_receiver_snippet_points_at_the_webhook_with_the_token_file(
     monkeypatch: pytest.MonkeyPatch, tmp_path
 ) -> None:

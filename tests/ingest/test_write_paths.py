@@ -132,4 +132,5 @@ def test_the_normaliser_makes_datetimes_utc_and_refuses_naive_ones() -> None:
     assert normalise_row(row, columns) == {"opened_at": T0, "resolved_at": None, "title": "x"}
     assert normalise_row(row, columns)["opened_at"].utcoffset() == timedelta(0)
     with pytest.raises(ValueError, match="naive datetime"):
-        normalise_row({"opened_at": datetime(2026, 1, 1, 12, 0)}, columns)
+        naive = datetime(2026, 1, 1, 12, 0)  # noqa: DTZ001 - the naive value under test
+        normalise_row({"opened_at": naive}, columns)

@@ -62,6 +62,8 @@ def live(postgres_server_url: str, tmp_path_factory: pytest.TempPathFactory) -> 
         traffic_rate=10.0,
         traffic_duration=600.0,
         otlp_traces_endpoint=receiver.endpoint,
+        # each test's fault opens its own incident, even where an earlier test fired the same alert
+        service_env={"OBS_REOPEN_WINDOW_SECONDS": "0"},
     )
     try:
         with Stack(options) as stack:

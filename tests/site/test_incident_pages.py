@@ -113,9 +113,9 @@ def test_an_incident_page_links_the_runbook_site_and_shows_the_timeline(site: tu
     plain_id = hostile_id + 1
     page = client.get(f"/incidents/{plain_id}", headers=VIEWER).text
     # No runbook_url annotation: the service falls back to the runbook that claims the alert name.
-    assert '<a href="http://127.0.0.1:8080/runbooks/api-down">' in page
+    assert '<a href="../runbooks/api-down">runbook here: api-down</a>' in page
     assert '<h2 id="timeline">Timeline</h2>' in page
-    timeline = page[page.index('<ol class="timeline">') :]
+    timeline = page[page.index('<ol class="timeline" reversed>') :]
     assert '<span class="kind">' in timeline and "Nothing yet." not in timeline
 
 
@@ -129,56 +129,75 @@ def test_a_missing_incident_is_404_and_a_bad_id_422(site: tuple[TestClient, int]
 
 def test_without_a_token_a_browser_gets_the_sign_in_form(site: tuple[TestClient, int]) -> None:
     client, hostile_id = site
-    response = client.get(f"/incidents/{hostile_id}")
+    response = client.get(f"/incidents/{hostile_id}?from=slack")
     assert response.status_code == 401
     assert response.headers["www-authenticate"] == "Bearer"
     assert response.headers["content-type"].startswith("text/html")
-    assert '<form class="login" method="post" action="login">' in response.text
-    assert f'<input type="hidden" name="next" value="{hostile_id}">' in response.text
+    assert '<form class="login" method="post" action="/incidents/login">' in response.text
+    assert f'<input type="hidden" name="next" value="/incidents/{hostile_id}?from=slack">' in response.text
     assert 'role="alert"' not in response.text  # a first visit is not an error
     header_refused = client.get("/incidents/", headers={"Authorization": "Bearer nope"})
     assert "unknown or revoked API token" in header_refused.text
 
 
 def sign_in(client: TestClient, **form: str) -> Any:
-    return client.post("/incidents/login", data=form, follow_redirects=False)
+    """Post the sign-in form as a browser would: with the CSRF token the form page gave it."""
+    page = client.get("/incidents/login")
+    csrf = page.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    return client.post("/incidents/login", data={"csrf": csrf, **form}, follow_redirects=False)
 
 
-def test_signing_in_keeps_the_token_in_a_strict_http_only_cookie(site: tuple[TestClient, int]) -> None:
+def test_signing_in_opens_a_session_in_a_lax_http_only_cookie(site: tuple[TestClient, int]) -> None:
     client, hostile_id = site
-    response = sign_in(client, token=VIEWER["Authorization"].removeprefix("Bearer "), next=str(hostile_id))
-    assert response.status_code == 303 and response.headers["location"] == str(hostile_id)
-    cookie = response.headers["set-cookie"]
-    assert cookie.startswith("obs_token=") and "HttpOnly" in cookie
-    assert "SameSite=strict" in cookie and "Path=/incidents" in cookie and "Max-Age=43200" in cookie
+    token = VIEWER["Authorization"].removeprefix("Bearer ")
+    response = sign_in(client, token=token, next=f"/incidents/{hostile_id}")
+    assert response.status_code == 303 and response.headers["location"] == f"/incidents/{hostile_id}"
+    cookie = next(c for c in response.headers.get_list("set-cookie") if c.startswith("obs_session="))
+    assert token not in cookie  # the cookie holds a random session id, never the API token
+    assert (
+        "HttpOnly" in cookie and "SameSite=lax" in cookie and "Path=/" in cookie and "Max-Age=43200" in cookie
+    )
     assert client.get(f"/incidents/{hostile_id}").status_code == 200
     assert client.get("/incidents/").status_code == 200
-    assert client.post("/incidents/logout", follow_redirects=False).status_code == 303
+    signed_in = client.get("/incidents/").text
+    csrf = signed_in.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    assert client.post("/incidents/logout", data={"csrf": csrf}, follow_redirects=False).status_code == 303
     assert client.get("/incidents/").status_code == 401
 
 
-def test_a_refused_sign_in_says_why_and_sets_no_cookie(site: tuple[TestClient, int]) -> None:
+def test_a_refused_sign_in_says_why_and_sets_no_session(site: tuple[TestClient, int]) -> None:
     client, _ = site
     refused = sign_in(client, token="not-a-token")
-    assert refused.status_code == 401 and "set-cookie" not in refused.headers
+    assert refused.status_code == 401 and "obs_session" not in refused.headers.get("set-cookie", "")
     assert "unknown or revoked API token" in refused.text
     assert "enter an API token" in sign_in(client, token="  ").text
-    client.cookies.set("obs_token", "forged", path="/incidents")
-    assert client.get("/incidents/").status_code == 401
+    client.cookies.set("obs_session", "forged", path="/")
+    forged = client.get("/incidents/")
+    assert forged.status_code == 401 and "your session has ended" in forged.text
 
 
-@pytest.mark.parametrize("target", ["//evil.example/", "https://evil.example/", "/api/v1/audit", "../x", ""])
-def test_sign_in_only_returns_to_incident_pages(site: tuple[TestClient, int], target: str) -> None:
+def test_a_sign_in_without_the_forms_csrf_token_is_403(site: tuple[TestClient, int]) -> None:
+    client, _ = site
+    token = VIEWER["Authorization"].removeprefix("Bearer ")
+    response = client.post("/incidents/login", data={"token": token}, follow_redirects=False)
+    assert response.status_code == 403 and "obs_session" not in response.headers.get("set-cookie", "")
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["//evil.example/", "https://evil.example/", "/\\evil.example", "javascript:alert(1)", "../x", ""],
+)
+def test_sign_in_only_returns_to_paths_of_this_site(site: tuple[TestClient, int], target: str) -> None:
     client, _ = site
     response = sign_in(client, token=VIEWER["Authorization"].removeprefix("Bearer "), next=target)
-    assert response.status_code == 303 and response.headers["location"] == "./"
+    assert response.status_code == 303 and response.headers["location"] == "/incidents/"
 
 
 def test_an_oversized_sign_in_form_is_413_and_unknown_fields_are_ignored(
     site: tuple[TestClient, int],
 ) -> None:
     client, _ = site
-    assert sign_in(client, token="x" * 10_000).status_code == 413
+    assert sign_in(client, token="x" * 200_000).status_code == 413
     token = VIEWER["Authorization"].removeprefix("Bearer ")
     extra = {f"f{i}": "1" for i in range(20)}
     assert sign_in(client, token=token, **extra).status_code == 303
