@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from ingest import DEFAULT_POSTGRES, percentile, postgres_database, service  # bench/ is on sys.path
+import report  # bench/ is on sys.path
+from ingest import DEFAULT_POSTGRES, percentile, postgres_database, service
 
 from observability.auth.tokens import hash_token
 from observability.store.engine import make_engine, session_factory
@@ -213,6 +214,9 @@ def main() -> int:
         print(
             f"{row['backend']:<11} {row['page']:<20} {row['p50']:>7.1f} {row['p99']:>7.1f} {row['max']:>7.1f}"
         )
+        figure = f"{row['page']} ({row['backend']})"
+        report.record("incident_list", f"{figure} p50", row["p50"], "ms")
+        report.record("incident_list", f"{figure} p99", row["p99"], "ms", at_most=100)
     return 0
 
 

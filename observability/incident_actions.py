@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Text, cast, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from observability import telemetry
@@ -46,17 +46,10 @@ def list_incidents(
     status: str | None = None,
     service: str | None = None,
     severity: str | None = None,
-    search: str | None = None,
-    by_last_activity: bool = False,
     limit: int = 50,
     offset: int = 0,
-    count_limit: int | None = None,
 ) -> tuple[list[Incident], int]:
-    """Incidents matching the filters, newest first (or last active first), and how many match.
-
-    `search` matches a substring of the title or the group labels, ignoring case. With
-    `count_limit` the count stops there (pages say "1000+" rather than scan every match).
-    """
+    """Incidents matching the filters, newest first, and how many match in total."""
     conditions = []
     if status is not None:
         conditions.append(Incident.status == status)
@@ -64,31 +57,11 @@ def list_incidents(
         conditions.append(Incident.service == service)
     if severity is not None:
         conditions.append(Incident.severity == severity)
-    last_active: ColumnElement[Any] = Incident.updated_at.expression
-    if search:
-        sqlite = session.get_bind().dialect.name == "sqlite"
-        conditions.append(_matching(search, sqlite=sqlite))
-        if sqlite:
-            # Without a trigram index SQLite reads every row for a substring anyway; walking the
-            # last-activity index instead (hoping for 50 early matches) costs a row lookup per
-            # entry when the term is rare: seconds. PostgreSQL's planner weighs both by itself.
-            last_active = func.coalesce(Incident.updated_at, Incident.opened_at)
-    order = (last_active.desc(), Incident.id.desc()) if by_last_activity else (Incident.id.desc(),)
-    matching = select(Incident.id).where(*conditions)
-    if count_limit is not None:
-        matching = matching.limit(count_limit)
-    total = session.scalar(select(func.count()).select_from(matching.subquery())) or 0
-    page = session.scalars(select(Incident).where(*conditions).order_by(*order).limit(limit).offset(offset))
+    total = session.scalar(select(func.count()).select_from(Incident).where(*conditions)) or 0
+    page = session.scalars(
+        select(Incident).where(*conditions).order_by(Incident.id.desc()).limit(limit).offset(offset)
+    )
     return list(page), int(total)
-
-
-def _matching(search: str, *, sqlite: bool) -> ColumnElement[bool]:
-    """The title or the group labels contain `search`, ignoring case (trigram-indexed on PostgreSQL)."""
-    labels = cast(Incident.group_labels, Text)
-    if sqlite:
-        # SQLite's LIKE already ignores ASCII case; lower() on both sides would double the scan.
-        return or_(Incident.title.contains(search, autoescape=True), labels.contains(search, autoescape=True))
-    return or_(Incident.title.icontains(search, autoescape=True), labels.icontains(search, autoescape=True))
 
 
 def acknowledge(session: Session, *, incident_id: int, actor: str, now: datetime, matrix: Matrix) -> Incident:

@@ -131,9 +131,10 @@ class SlackSender:
         with self.sessions() as session:
             place = session.get(SlackIncident, message.incident_id)
             card = card_data(session, message.incident_id, self.public_url)
+            known = place and (place.channel or channel_id_of(session, place.channel_name))
         if place is None or card is None:
             return Result(Outcome.SKIPPED, error="the incident has no Slack place")
-        channel = place.channel or place.channel_name
+        channel = known or place.channel_name
         if not channel:
             return retry("the incident channel is not created yet")
         if message.in_doubt and (found := await self._find(channel, message.id, message.created_at)):
@@ -219,7 +220,8 @@ class SlackSender:
                 blocks=blocks,
             )
             return sent(digest.ts, _coalesce(covered, message.id, self.clock))
-        channel = digest.channel
+        with self.sessions() as session:
+            channel = channel_id_of(session, digest.channel) or digest.channel
         if message.in_doubt and (found := await self._find(channel, message.id, message.created_at)):
             channel_id, ts = found
         else:
@@ -277,7 +279,16 @@ class SlackSender:
     async def _find(
         self, channel: str, message_id: int, since: datetime, thread_ts: str = ""
     ) -> tuple[str, str] | None:
-        """(channel id, ts) of the message this row posted before, if it did (by its metadata)."""
+        """(channel id, ts) of the message this row posted before, if it did (by its metadata).
+
+        Only a channel id can be read back: the first post to a shared channel known by name alone
+        cannot be checked, and is posted again (logged) — at least once rather than never.
+        """
+        if channel.startswith("#"):
+            log.warning(
+                "outbox row %s: cannot check %s for an earlier post (no channel id yet)", message_id, channel
+            )
+            return None
         method = "conversations.replies" if thread_ts else "conversations.history"
         fields: dict[str, Any] = {
             "channel": channel,
@@ -335,6 +346,22 @@ class SlackSender:
                 yield
             finally:
                 self.client.session = None
+
+
+def channel_id_of(session: Session, channel: str) -> str:
+    """The Slack id of a shared channel known by name, once any post there returned it ("" before)."""
+    if not channel.startswith("#"):
+        return channel
+    found = session.scalar(
+        select(SlackIncident.channel)
+        .where(SlackIncident.channel_name == channel, SlackIncident.channel != "")
+        .limit(1)
+    ) or session.scalar(
+        select(SlackDigest.channel_id)
+        .where(SlackDigest.channel == channel, SlackDigest.channel_id != "")
+        .limit(1)
+    )
+    return found or ""
 
 
 def _pending_ids(session: Session, message: Message, kind: str) -> list[int]:

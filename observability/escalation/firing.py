@@ -127,10 +127,18 @@ def _fire_claimed(
     if not claimed:
         return 0
     incident_ids = {step.incident_id for step in claimed}
+    # The incidents are locked too, skipping any another transaction holds (an ack, a resolve, the
+    # ingest): those lock the incident, then its episode, then cancel its steps, so waiting for
+    # them while holding their steps would deadlock. Their steps stay pending for the next run.
     incidents = {
         row.id: row
-        for row in session.execute(select(*_INCIDENT_COLUMNS).where(Incident.id.in_(incident_ids)))
+        for row in session.execute(
+            select(*_INCIDENT_COLUMNS)
+            .where(Incident.id.in_(incident_ids))
+            .with_for_update(key_share=True, skip_locked=True)
+        )
     }
+    claimed = [step for step in claimed if step.incident_id in incidents]
     fired_at = clock()
     # The resolve hook cancels pending steps; this covers a path that bypassed it.
     moot = [step.id for step in claimed if incidents[step.incident_id].status == INCIDENT_RESOLVED]

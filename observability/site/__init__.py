@@ -9,8 +9,8 @@ differ only in their `Links` (how a page names the index, a runbook, the stylesh
   `error_page(...)`:
   whole HTML documents (jinja2, autoescaped; runbook bodies come from `render_html`, which escapes
   raw HTML).
-- `incident_list_page(...)`, `incident_page(...)`, `login_page(...)`: read-only incident views and
-  the sign-in form in front of them.
+- `incident_list_page(...)`, `incident_page(...)`, `login_page(...)`: incident views (with
+  responders' forms) and the sign-in form in front of them.
 - `stylesheet()`: the one CSS file (no external assets).
 """
 

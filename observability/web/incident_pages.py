@@ -18,6 +18,7 @@ from observability.auth.dependencies import DbSession
 from observability.auth.sessions import end_session, open_session
 from observability.auth.tokens import hash_token
 from observability.catalog import SERVICES
+from observability.incident_list import ListQuery, list_page
 from observability.site import INCIDENT_PAGES, incident_list_page, incident_page, not_found_page
 from observability.site.incident_pages import ListFilters, PageView
 from observability.web.clock import now_of
@@ -174,13 +175,9 @@ def incident_list(
         return sign_in_page(request, caller.refusal, current_path(request))
     # The filter form sends every field; an empty one means "any".
     filters = ListFilters(status_ or None, service_ or None, severity or None, (q or "").strip() or None)
-    rows, total = service.list_incidents(
+    rows, total = list_page(
         session,
-        status=filters.status,
-        service=filters.service,
-        severity=filters.severity,
-        search=filters.q,
-        by_last_activity=True,
+        ListQuery(filters.status, filters.service, filters.severity, filters.q),
         limit=PAGE_SIZE,
         offset=offset,
         count_limit=COUNT_LIMIT,

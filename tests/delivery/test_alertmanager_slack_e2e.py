@@ -17,6 +17,7 @@ from sqlalchemy import select
 from demo.fake_slack.client import FakeSlack
 from observability.store.engine import make_engine, session_factory
 from observability.store.escalation_models import OutboxMessage
+from observability.store.migrate import upgrade
 from observability.store.models import Incident, TimelineEvent
 from tests.delivery.e2e import TOKEN, dashboards_server, obs_with_slack
 from tests.delivery.live import wait_for
@@ -70,6 +71,7 @@ class Stack:
 @pytest.fixture
 def stack(tmp_path: Path, database_url: str, fake_slack: FakeSlack) -> Iterator[Stack]:
     fake_slack.add_channel(SHARED)
+    upgrade(database_url)  # before `obs serve`, whose start then only checks the schema
     with dashboards_server() as (grafana_url, seen):
         server = obs_with_slack(
             tmp_path, database_url, fake_slack, grafana_url, OBS_DELIVERY_MAX_BACKOFF_SECONDS="2"
@@ -143,6 +145,14 @@ def test_after_an_outage_and_a_sigkill_every_message_arrives_once_in_order_and_w
     stack: Stack, fake_slack: FakeSlack
 ) -> None:
     fake_slack.set_rate(limit=1, window=1.0, enforce=False)  # measure our own pacing
+    # One card in the shared channel first: from its answer on the sender knows the channel's id,
+    # which reading the channel back needs (Slack takes a channel name only for posting).
+    stack.fire("OutageWarm", service="api", severity="warning")
+    wait_for(
+        lambda: [r for r in stack.rows() if r.kind == "slack.card" and r.status == "sent"],
+        "the first card",
+        30,
+    )
     # Two minutes of the fake's clock: posts accepted but answered 500 (so their outcome is in
     # doubt), then 429s for messages and 500s for everything else.
     fake_slack.set_fault("accept_then_500", methods=["chat.postMessage"], count=1)

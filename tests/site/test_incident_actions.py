@@ -323,3 +323,24 @@ def test_the_list_count_stops_at_its_limit(ws: Workspace, monkeypatch: pytest.Mo
     monkeypatch.setattr("observability.web.incident_pages.COUNT_LIMIT", 2)
     page = ws.client.get("/incidents/").text
     assert "2+ incidents" in page and "showing 1\u20133" in page
+
+
+def test_a_search_page_is_exact_whether_the_recent_window_holds_it_or_not(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = []
+    for minute, fingerprint in enumerate(("fp-s1", "fp-other", "fp-s2", "fp-s3")):
+        ws.clock.now = START + timedelta(minutes=minute)
+        ids.append(ws.fire(fingerprint))
+    ws.sign_in("viewer")
+    monkeypatch.setattr("observability.web.incident_pages.PAGE_SIZE", 1)
+    monkeypatch.setattr("observability.incident_list.RECENT_WINDOW", 2)
+    s1, _other, s2, s3 = ids
+    shown = [
+        re.findall(
+            r'<td><a href="(\d+)">\d+</a></td>', ws.client.get(f"/incidents/?q=fp-s&offset={offset}").text
+        )
+        for offset in range(4)
+    ]
+    # offset 0: the window (s3, s2) holds the page; 1 and 2 need the whole table; 3 is past the end.
+    assert shown == [[str(s3)], [str(s2)], [str(s1)], []]
