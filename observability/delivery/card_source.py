@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from observability.delivery.cards import AlertLine, CardData, DigestEntry
 from observability.store.delivery_models import SlackIncident
-from observability.store.models import Incident
+from observability.store.models import Incident, IncidentAlert
+
+# alert -> the slug of this service's own runbook page for it ("" when it has none).
+RunbookSlugOf = Callable[[IncidentAlert], str]
 
 FIRING = "firing"
 
@@ -16,8 +21,18 @@ def incident_url(public_url: str, incident_id: int) -> str:
     return f"{public_url.rstrip('/')}/incidents/{incident_id}"
 
 
-def card_data(session: Session, incident_id: int, public_url: str) -> CardData | None:
-    """The card of the incident as it is now, firing alerts first; None when it is gone."""
+def no_runbook_pages(alert: IncidentAlert) -> str:
+    return ""
+
+
+def card_data(
+    session: Session, incident_id: int, public_url: str, runbook_slug_of: RunbookSlugOf = no_runbook_pages
+) -> CardData | None:
+    """The card of the incident as it is now, firing alerts first; None when it is gone.
+
+    Its runbooks are this service's own pages first, then the alerts' own URLs beside them, so a
+    runbook_url on a wrong host never leaves the responder without a runbook.
+    """
     incident = session.scalars(
         select(Incident).where(Incident.id == incident_id).options(selectinload(Incident.alerts))
     ).first()
@@ -25,6 +40,9 @@ def card_data(session: Session, incident_id: int, public_url: str) -> CardData |
         return None
     alerts = sorted(incident.alerts, key=lambda alert: (alert.status != FIRING, -alert.id))
     links = incident.links
+    own_pages = [
+        f"{public_url.rstrip('/')}/runbooks/{slug}" for alert in alerts if (slug := runbook_slug_of(alert))
+    ]
     return CardData(
         incident_id=incident.id,
         title=incident.title,
@@ -40,7 +58,7 @@ def card_data(session: Session, incident_id: int, public_url: str) -> CardData |
         resolved_by=incident.resolved_by,
         alerts=[AlertLine(alert.alertname, alert.summary, alert.status) for alert in alerts],
         firing_alerts=incident.firing_alerts,
-        runbook_urls=links["runbooks"],
+        runbook_urls=list(dict.fromkeys([*own_pages, *links["runbooks"]])),
         dashboard_urls=links["dashboards"],
         generator_urls=links["generators"],
         flapping=incident.flapping,

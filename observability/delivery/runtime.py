@@ -19,6 +19,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
 from observability.config import Settings
+from observability.delivery.card_source import RunbookSlugOf, no_runbook_pages
 from observability.delivery.outbox_sender import OutboxSender
 from observability.delivery.retry_policy import RetryPolicy
 from observability.delivery.routing import SlackRouting
@@ -91,6 +92,7 @@ def build_delivery(
     *,
     clock: Callable[[], datetime],
     matrix: Callable[[], Matrix],
+    runbook_slug_of: RunbookSlugOf = no_runbook_pages,
 ) -> Delivery:
     """The senders the settings configure, bound to `sessions` (Slack off: said once in the log)."""
     senders: list[Sender] = []
@@ -103,7 +105,11 @@ def build_delivery(
             timeout=int(max(settings.slack_timeout_seconds, 1)),
             retry_handlers=[],  # retries are the outbox's, with reconciliation; never a blind resend
         )
-        senders.append(SlackSender(client, sessions, public_url=settings.public_url, clock=clock))
+        senders.append(
+            SlackSender(
+                client, sessions, public_url=settings.public_url, clock=clock, runbook_slug_of=runbook_slug_of
+            )
+        )
     else:
         log.warning(
             "Slack delivery is off: OBS_SLACK_BOT_TOKEN is not set (incidents are not posted to Slack)"

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from observability.delivery import cards, slack_rows
-from observability.delivery.card_source import card_data, digest_entries
+from observability.delivery.card_source import RunbookSlugOf, card_data, digest_entries, no_runbook_pages
 from observability.delivery.channel_names import channel_name
 from observability.delivery.mrkdwn import escape
 from observability.delivery.sender import Message, Outcome, Result, retry, sent
@@ -67,10 +67,12 @@ class SlackSender:
         *,
         public_url: str,
         clock: Callable[[], datetime],
+        runbook_slug_of: RunbookSlugOf = no_runbook_pages,
     ) -> None:
         self.client = client
         self.sessions = sessions
         self.public_url = public_url
+        self.runbook_slug_of = runbook_slug_of
         self.clock = clock
         self._holds: dict[tuple[str, str], float] = {}
 
@@ -130,7 +132,7 @@ class SlackSender:
     async def _card(self, message: Message) -> Result:
         with self.sessions() as session:
             place = session.get(SlackIncident, message.incident_id)
-            card = card_data(session, message.incident_id, self.public_url)
+            card = card_data(session, message.incident_id, self.public_url, self.runbook_slug_of)
             known = place and (place.channel or channel_id_of(session, place.channel_name))
         if place is None or card is None:
             return Result(Outcome.SKIPPED, error="the incident has no Slack place")
@@ -149,7 +151,7 @@ class SlackSender:
     async def _card_update(self, message: Message) -> Result:
         with self.sessions() as session:
             place = session.get(SlackIncident, message.incident_id)
-            card = card_data(session, message.incident_id, self.public_url)
+            card = card_data(session, message.incident_id, self.public_url, self.runbook_slug_of)
             # Read with the card: these are what this one edit shows, so they need no edit of their own.
             covered = _pending_ids(session, message, slack_rows.CARD_UPDATE)
         if place is None or card is None or not place.card_ts:

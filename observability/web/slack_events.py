@@ -24,6 +24,7 @@ from observability.config import Settings
 from observability.delivery import cards
 from observability.delivery.runtime import DEFAULT_SLACK_API, add_job, build_delivery
 from observability.web.clock import clock_of
+from observability.web.runbook_links import runbook_slug_finder
 from observability.web.slack_bot import SlackBot
 from observability.web.slack_people import SlackPeople
 
@@ -39,7 +40,11 @@ def install(app: FastAPI) -> None:
     """Build delivery for this process, and the Slack bot when its token and signing secret are set."""
     settings: Settings = app.state.settings
     app.state.delivery = build_delivery(
-        settings, app.state.sessions, clock=clock_of(app), matrix=lambda: app.state.matrix
+        settings,
+        app.state.sessions,
+        clock=clock_of(app),
+        matrix=lambda: app.state.matrix,
+        runbook_slug_of=runbook_slug_finder(app),
     )
     app.state.slack_handler = None
     if settings.slack_bot_token is None or settings.slack_signing_secret is None:

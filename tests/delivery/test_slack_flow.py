@@ -13,6 +13,7 @@ from sqlalchemy import select
 from demo.fake_slack.client import FakeSlack
 from observability.store.access_models import AuditEntry
 from observability.store.models import Incident, TimelineEvent
+from tests.api.conftest import alert, notification
 from tests.delivery.live import LiveService, live_service, wait_for
 
 ANNA = "U04ANNA001"  # in incident/people.yml (platform-primary rotation)
@@ -184,3 +185,18 @@ def test_help_who_status_and_review_answer_anyone(svc: LiveService, fake_slack: 
     ]:
         answer = fake_slack.send_command(text, user_id=STRANGER, channel_id=channel)
         assert expected in repr(answer["body"]), (text, answer)
+
+
+def test_the_card_links_this_services_own_runbook_page_beside_an_alerts_url_on_another_host(
+    svc: LiveService, fake_slack: FakeSlack
+) -> None:
+    fired = alert("PlatformApiDown")
+    fired["annotations"]["runbook_url"] = "https://wiki.example.org/ops/api-down"
+    incident_id = svc.notify(notification("g-wiki", alerts=[fired]))["incident_id"]
+    channel = incident_channel(fake_slack, incident_id)
+    blocks = repr(card(fake_slack, channel["id"])["blocks"])
+    own = f"{svc.url}/runbooks/api-down"
+    assert f"<{own}|Runbook>" in blocks
+    assert "https://wiki.example.org/ops/api-down" in blocks
+    assert blocks.index(own) < blocks.index("https://wiki.example.org/ops/api-down")
+    assert svc.http.get(own).status_code == 200
