@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import report
 from ingest import DEFAULT_POSTGRES, free_port, percentile, postgres_database  # bench/ is on sys.path
 from sqlalchemy import select
 
@@ -219,7 +220,7 @@ def storm(service: Service, fake: FakeSlack, database_url: str, size: int) -> di
     }
 
 
-def report(backend: str, one: list[float], stormed: dict[str, Any], size: int) -> None:
+def print_and_record(backend: str, one: list[float], stormed: dict[str, Any], size: int) -> None:
     one = sorted(one)
     print(f"{backend}: one incident, webhook received -> card accepted by Slack, {len(one)} runs")
     p50, p99 = percentile(one, 0.5) * 1000, percentile(one, 0.99) * 1000
@@ -235,6 +236,20 @@ def report(backend: str, one: list[float], stormed: dict[str, Any], size: int) -
         f"  channel got {stormed['top_level']} messages ({cards} cards + {stormed['digests']} digest)", end=""
     )
     print(f", {stormed['edits']} edits")
+    name = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}[backend]
+    report.record("delivery", f"one incident, webhook to card, p50 ({name})", p50, "ms")
+    report.record("delivery", f"one incident, webhook to card, p99 ({name})", p99, "ms", at_most=1000)
+    report.record(
+        "delivery", f"storm of {size}: every incident shown, p99 ({name})", percentile(lat, 0.99), "s"
+    )
+    report.record(
+        "delivery",
+        f"storm of {size}: messages in the shared channel ({name})",
+        stormed["top_level"],
+        "",
+        at_most=size // 10,
+        note="a digest, not one card each",
+    )
 
 
 def run(backend: str, database_url: str, runs: int, size: int) -> None:
@@ -247,7 +262,7 @@ def run(backend: str, database_url: str, runs: int, size: int) -> None:
         stack.callback(service.stop)
         one = one_incident(service, fake, database_url, runs)
         stormed = storm(service, fake, database_url, size)
-        report(backend, one, stormed, size)
+        print_and_record(backend, one, stormed, size)
 
 
 def main() -> None:
