@@ -50,7 +50,9 @@ OTHER_HOST = "127.0.0.2"
 PAGE_TIMEOUT_MS = 15_000
 
 
-@pytest.fixture(scope="session")
+# Package scope: Playwright's sync API keeps an asyncio loop running in the main thread while it is
+# started, so the suites after this one (asyncio.run in the delivery tests) need it stopped.
+@pytest.fixture(scope="package")
 def chromium() -> Iterator[Browser]:
     """Headless Debian chromium under Playwright (fails under OBS_REQUIRE_E2E=1 when missing)."""
     if not os.access(CHROMIUM, os.X_OK):
