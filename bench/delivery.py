@@ -250,6 +250,15 @@ def print_and_record(backend: str, one: list[float], stormed: dict[str, Any], si
         at_most=size // 10,
         note="a digest, not one card each",
     )
+    report.record(
+        "delivery",
+        f"storm of {size}: digests in the shared channel ({name})",
+        stormed["digests"],
+        "",
+        at_least=1,
+        at_most=1,
+        note="concurrent ingest joins one digest",
+    )
 
 
 def run(backend: str, database_url: str, runs: int, size: int) -> None:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from observability.delivery.routing import SlackRouting, routing_of
@@ -40,6 +40,8 @@ SLACK_KINDS = (CHANNEL, CARD, CARD_UPDATE, THREAD, DIGEST, EPHEMERAL)
 QUEUED_KEY = "obs.delivery.queued"
 # Kinds that post a new message: each carries its outbox id as message metadata.
 POSTING_KINDS = (CARD, THREAD, DIGEST)
+# The first key of the PostgreSQL advisory lock that placements in a shared channel take.
+SHARED_CHANNEL_LOCK = 0x0B5D
 
 _INSERT = RowInsert(
     OutboxMessage,
@@ -124,6 +126,7 @@ def _place(session: Session, routing: SlackRouting, incident: IncidentLike, now:
         return place
     policy = routing.matrix().policy_for(incident_labels(incident))
     place.channel_name = routing.shared_channel(policy)
+    _lock_shared_channel(session, place.channel_name)
     since = now - routing.storm_window
     recent = session.scalar(
         select(func.count())
@@ -134,20 +137,40 @@ def _place(session: Session, routing: SlackRouting, incident: IncidentLike, now:
         place.place = PLACE_SHARED
         return place
     digest = session.scalars(
-        select(SlackDigest)
-        .where(SlackDigest.channel == place.channel_name, SlackDigest.last_joined_at >= since)
-        .order_by(SlackDigest.id.desc())
-        .limit(1)
+        select(SlackDigest).where(SlackDigest.open_channel == place.channel_name)
     ).first()
+    if digest is not None and digest.last_joined_at < since:
+        digest.open_channel = None  # its storm is over: this one opens the next digest
+        session.flush()
+        digest = None
     if digest is None:
         digest = SlackDigest(
-            channel=place.channel_name, channel_id="", ts="", opened_at=now, last_joined_at=now
+            channel=place.channel_name,
+            channel_id="",
+            ts="",
+            opened_at=now,
+            last_joined_at=now,
+            open_channel=place.channel_name,
         )
         session.add(digest)
         session.flush()
     digest.last_joined_at = now
     place.place, place.digest_id = PLACE_DIGEST, digest.id
     return place
+
+
+def _lock_shared_channel(session: Session, channel: str) -> None:
+    """Serialise placements in one shared channel until commit, so each sees the ones before it.
+
+    Without it two PostgreSQL transactions each counted the other's incident out and each opened a
+    digest; now the threshold is exact and a storm has one digest (the unique index on
+    `open_channel` refuses a second even so). SQLite's BEGIN IMMEDIATE serialises writers already.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(:namespace, hashtext(:channel))"),
+            {"namespace": SHARED_CHANNEL_LOCK, "channel": channel},
+        )
 
 
 def incident_changed(

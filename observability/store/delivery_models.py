@@ -52,7 +52,11 @@ class SlackDigest(Base):
     """One storm digest in a shared channel: one message, edited as incidents join it."""
 
     __tablename__ = "slack_digests"
-    __table_args__ = (Index("ix_slack_digests_channel_last", "channel", "last_joined_at"),)
+    __table_args__ = (
+        Index("ix_slack_digests_channel_last", "channel", "last_joined_at"),
+        # At most one open digest per channel: concurrent writers (replicas on PostgreSQL) join it.
+        Index("uq_slack_digests_open_channel", "open_channel", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     channel: Mapped[str] = mapped_column(String(128))  # as configured: "#alerts-platform" or an id
@@ -60,6 +64,9 @@ class SlackDigest(Base):
     ts: Mapped[str] = mapped_column(String(32), default="")
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_joined_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # `channel` while this is the channel's open digest (incidents join it while its window lasts);
+    # NULL once a later storm opened the next one (NULLs are distinct: closed digests never clash).
+    open_channel: Mapped[str | None] = mapped_column(String(128), nullable=True, default=None)
 
 
 class SlackRequest(Base):
