@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import Query
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, computed_field
+
+from observability.incidents.durations import DEFINITIONS, Durations, durations
 
 IncidentStatus = Literal["triggered", "acknowledged", "resolved"]
 
@@ -81,6 +83,48 @@ class TimelineEventOut(Orm):
     data: dict[str, Any]
 
 
+class EpisodeOut(Orm):
+    """One opening of the incident (1, then one more per reopen): its timestamps and durations.
+
+    Durations are in seconds, null while their end (or, for TTA, the first page) has not happened.
+    """
+
+    episode: int
+    impact_started_at: datetime
+    detected_at: datetime
+    first_paged_at: datetime | None
+    first_acknowledged_at: datetime | None
+    mitigated_at: datetime | None
+    resolved_at: datetime | None
+
+    def _durations(self) -> Durations:
+        return durations(self)
+
+    @computed_field(description=DEFINITIONS["ttd"])  # type: ignore[prop-decorator]
+    @property
+    def ttd_seconds(self) -> float:
+        return self._durations().ttd.total_seconds()
+
+    @computed_field(description=DEFINITIONS["tta"])  # type: ignore[prop-decorator]
+    @property
+    def tta_seconds(self) -> float | None:
+        return _seconds(self._durations().tta)
+
+    @computed_field(description=DEFINITIONS["ttm"])  # type: ignore[prop-decorator]
+    @property
+    def ttm_seconds(self) -> float | None:
+        return _seconds(self._durations().ttm)
+
+    @computed_field(description=DEFINITIONS["ttr"])  # type: ignore[prop-decorator]
+    @property
+    def ttr_seconds(self) -> float | None:
+        return _seconds(self._durations().ttr)
+
+
+def _seconds(duration: timedelta | None) -> float | None:
+    return None if duration is None else duration.total_seconds()
+
+
 class IncidentLinks(BaseModel):
     runbook_pages: list[str] = Field([], description="this service's own pages of the alerts' runbooks")
     runbooks: list[str]
@@ -89,13 +133,17 @@ class IncidentLinks(BaseModel):
 
 
 class IncidentDetail(IncidentSummary):
-    """An incident with its alerts, links and timeline."""
+    """An incident with its alerts, links, timeline and episodes (its openings, oldest first)."""
 
     receiver: str
     group_labels: dict[str, str]
     links: IncidentLinks
     alerts: list[AlertOut]
     timeline: list[TimelineEventOut]
+    episodes: list[EpisodeOut] = Field(
+        description="each opening's timestamps and TTD/TTA/TTM/TTR (an incident from before "
+        "migration 0004 has the one episode the migration made of it)"
+    )
 
 
 class IncidentPage(BaseModel):

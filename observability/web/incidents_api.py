@@ -67,7 +67,7 @@ def list_incidents(
 def get_incident(
     incident_id: IncidentId, request: Request, session: DbSession, _caller: Viewer
 ) -> IncidentDetail:
-    """One incident with its alerts, links (this service's runbook pages first) and timeline."""
+    """One incident with its alerts, links (this service's runbook pages first), timeline and episodes."""
     incident = service.get_incident(session, incident_id=incident_id)
     if incident is None:
         raise _not_found(incident_id)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
+from observability.escalation.engine import ESCALATION_JOB_ID
 from tests.api.conftest import START, Service, alert, auth, notification
+from tests.ingest.payloads import resolved
 
 
 def test_without_a_token_every_incident_route_is_401(svc: Service) -> None:
@@ -174,3 +176,48 @@ def test_an_auto_resolved_incident_refuses_a_manual_resolve(svc: Service) -> Non
     svc.notify(notification("g1", alerts=[alert(status="resolved", fingerprint="f1")]))
     response = svc.client.post(f"/api/v1/incidents/{incident_id}/resolve", headers=auth("responder"))
     assert response.status_code == 409
+
+
+def test_detail_lists_each_episode_with_its_timestamps_tta_and_ttr(svc: Service) -> None:
+    svc.app.state.scheduler.remove_job(ESCALATION_JOB_ID)  # the test pages by ticking the engine
+    fired = alert("PlatformApiDown", fingerprint="f1")
+    incident_id = svc.fire("g1", alerts=[fired])
+    svc.app.state.escalation.tick(svc.clock.advance(minutes=1))  # the first step pages
+    svc.clock.advance(minutes=3)
+    assert (
+        svc.client.post(f"/api/v1/incidents/{incident_id}/ack", headers=auth("responder")).status_code == 200
+    )
+    resolved_at = svc.clock.advance(minutes=6)
+    svc.notify(notification("g1", alerts=[resolved(fired, resolved_at)]))
+    reopened_at = svc.clock.advance(minutes=5)
+    svc.notify(notification("g1", alerts=[alert("PlatformApiDown", fingerprint="f1", starts_at=reopened_at)]))
+
+    detail = svc.client.get(f"/api/v1/incidents/{incident_id}", headers=auth("viewer")).json()
+    first, second = detail["episodes"]
+    assert (first["episode"], second["episode"]) == (1, 2)
+    impact = datetime.fromisoformat(first["impact_started_at"])
+    assert impact <= START
+    assert first["detected_at"] == iso(START)
+    assert first["first_paged_at"] == iso(START + timedelta(minutes=1))
+    assert first["first_acknowledged_at"] == iso(START + timedelta(minutes=4))
+    assert (first["mitigated_at"], first["resolved_at"]) == (iso(resolved_at), iso(resolved_at))
+    assert first["tta_seconds"] == 180.0
+    assert first["ttr_seconds"] == (resolved_at - impact).total_seconds()
+    assert first["ttd_seconds"] == (START - impact).total_seconds()
+    # The reopen is measured from its own start, and nothing after it has happened yet.
+    assert datetime.fromisoformat(second["impact_started_at"]) > resolved_at
+    assert second["detected_at"] == iso(reopened_at)
+    assert (second["first_paged_at"], second["tta_seconds"], second["ttr_seconds"]) == (None, None, None)
+
+
+def test_the_openapi_documents_episodes_and_their_durations(svc: Service) -> None:
+    schemas = svc.client.get("/openapi.json").json()["components"]["schemas"]
+    detail = schemas.get("IncidentDetail-Output") or schemas["IncidentDetail"]
+    assert "episodes" in detail["required"]
+    episode = schemas.get("EpisodeOut-Output") or schemas["EpisodeOut"]
+    assert {"impact_started_at", "first_paged_at", "tta_seconds", "ttr_seconds"} <= set(episode["properties"])
+    assert "first acknowledgement minus first page" in episode["properties"]["tta_seconds"]["description"]
+
+
+def iso(at: datetime) -> str:
+    return at.isoformat().replace("+00:00", "Z")
