@@ -7,6 +7,7 @@ The lifecycle rules themselves are pure (`observability.incidents.lifecycle`); t
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
@@ -141,23 +142,48 @@ def escalate_now(
     return incident
 
 
+@dataclass(frozen=True)
+class SeverityChanged:
+    """The incident with its new severity, and its escalation re-planned (None: same policy)."""
+
+    incident: Incident
+    replanned: escalation.Replanned | None
+
+    def audit_details(self) -> dict[str, Any]:
+        """What the audit row records of the re-plan."""
+        if self.replanned is None:
+            return {"escalation": "unchanged"}
+        return {"escalation": asdict(self.replanned)}
+
+
 def change_severity(
-    session: Session, *, incident_id: int, actor: str, severity: str, now: datetime
-) -> Incident:
+    session: Session, *, incident_id: int, actor: str, severity: str, now: datetime, matrix: Matrix
+) -> SeverityChanged:
     """Set an open incident's severity (ValueError for an unknown one; InvalidTransition when the
-    incident is resolved or already has it). The escalation already planned keeps its policy."""
+    incident is resolved or already has it), and re-plan its escalation by the new severity's policy:
+    pending steps of the old plan cancelled, the new plan from `now`, fired steps kept."""
     if severity not in names.SEVERITIES:
         raise ValueError(f"unknown severity {severity!r}; expected one of {', '.join(names.SEVERITIES)}")
     incident = _locked(session, incident_id)
     if incident.status == lifecycle.INCIDENT_RESOLVED or incident.severity == severity:
         raise InvalidTransition(incident_id, f"{incident.status} ({incident.severity})", f"set {severity} on")
     before, incident.severity, incident.updated_at = incident.severity, severity, now
-    message = f"severity {before} -> {severity} by {actor}"
-    _append(
-        session, incident, lifecycle.SEVERITY_CHANGED, actor, message, now, {"from": before, "to": severity}
+    replanned = escalation.on_severity_changed(
+        session,
+        incident,
+        now,
+        matrix,
+        previous_severity=before,
+        acknowledged=incident.status == lifecycle.ACKNOWLEDGED,
     )
+    message = f"severity {before} -> {severity} by {actor}"
+    data: dict[str, Any] = {"from": before, "to": severity}
+    if replanned is not None:
+        message += f"; escalation re-planned under {replanned.policy}"
+        data["policy"] = replanned.policy
+    _append(session, incident, lifecycle.SEVERITY_CHANGED, actor, message, now, data)
     slack_rows.incident_changed(session, incident_id, message, now)
-    return incident
+    return SeverityChanged(incident, replanned)
 
 
 def declare(

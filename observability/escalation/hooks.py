@@ -4,7 +4,10 @@
 - acknowledged: cancel what is pending; if the policy has an ack timeout, plan the next round
   from `now + ack_timeout` (the re-arm: it fires unless someone resolves or acknowledges again);
 - resolved: cancel what is pending;
-- reopened: cancel what is pending and plan a fresh round from `now`.
+- reopened: cancel what is pending and plan a fresh round from `now`;
+- severity changed: when the new severity's policy is another one, cancel what is pending and plan
+  a round of the new policy from `now` (an acknowledged incident: its re-arm, from `now`); steps
+  already fired stay as they were.
 
 Every hook takes the matrix its caller was given (the app loads it once, `app.state.matrix`; a CLI
 command loads it once at start): nothing here reads the environment or keeps state.
@@ -12,6 +15,7 @@ command loads it once at start): nothing here reads the environment or keeps sta
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -62,6 +66,39 @@ def on_reopened(session: Session, incident: IncidentLike, now: datetime, matrix:
     steps.schedule(
         session, incident.id, escalation_plan(policy, now, round=steps.next_round(session, incident.id)), now
     )
+
+
+@dataclass(frozen=True)
+class Replanned:
+    """A severity change's new plan: its policy, and how many steps it cancelled and planned."""
+
+    policy: str
+    cancelled: int
+    planned: int
+
+
+def on_severity_changed(
+    session: Session,
+    incident: IncidentLike,
+    now: datetime,
+    matrix: Matrix,
+    *,
+    previous_severity: str,
+    acknowledged: bool,
+) -> Replanned | None:
+    """Re-plan under the policy of the incident's new severity; None when the old one's is the same.
+
+    (Compared by severity, not by the rows: an acknowledged incident's re-arm may have planned none.)
+    """
+    labels = incident_labels(incident)
+    policy = matrix.policy_for(labels)
+    if policy.id == matrix.policy_for({**labels, names.SEVERITY: previous_severity}).id:
+        return None
+    cancelled = steps.cancel_pending(session, incident.id, now, "severity changed")
+    round = steps.next_round(session, incident.id)
+    plan = rearmed_plan(policy, now, round) if acknowledged else escalation_plan(policy, now, round)
+    steps.schedule(session, incident.id, plan, now)
+    return Replanned(policy.id, cancelled, len(plan))
 
 
 def policy_of(session: Session, incident: IncidentLike, matrix: Matrix) -> Policy:

@@ -204,8 +204,18 @@ def _change_severity(
     severity = form.get("severity", "")
     if severity not in SEVERITIES:
         raise FormProblem(f"severity: expected one of {', '.join(SEVERITIES)}")
-    service.change_severity(session, incident_id=incident_id, actor=actor, severity=severity, now=now)
-    acting.record(session, actor, audit.INCIDENT_SEVERITY, incident_id, now, severity=severity)
+    changed = service.change_severity(
+        session, incident_id=incident_id, actor=actor, severity=severity, now=now, matrix=acting.matrix
+    )
+    acting.record(
+        session,
+        actor,
+        audit.INCIDENT_SEVERITY,
+        incident_id,
+        now,
+        severity=severity,
+        **changed.audit_details(),
+    )
     return f"Severity of incident {incident_id} is now {severity}."
 
 

@@ -208,10 +208,16 @@ class SlackBot:
 
             def severity(session: Session) -> tuple[str, int | None, dict[str, Any]]:
                 level = command.rest.split()[0].lower()
-                incident = incident_actions.change_severity(
-                    session, incident_id=incident_id, actor=person.id, severity=level, now=now
+                changed = incident_actions.change_severity(
+                    session,
+                    incident_id=incident_id,
+                    actor=person.id,
+                    severity=level,
+                    now=now,
+                    matrix=self.matrix(),
                 )
-                return f"#{incident_id} is {level} now.", incident_id, _details(user, incident.status)
+                details = _details(user, changed.incident.status, **changed.audit_details())
+                return f"#{incident_id} is {level} now.", incident_id, details
 
             return severity, audit.INCIDENT_SEVERITY
         if command.name == "ack":

@@ -215,6 +215,9 @@ def test_changing_the_severity_records_it_and_a_bad_severity_is_422(ws: Workspac
     assert ws.post(incident_id, "severity", csrf=ws.csrf(incident_id), severity="critical").status_code == 303
     page = ws.client.get(f"/incidents/{incident_id}").text
     assert "severity warning -&gt; critical by responder-person" in page
+    with ws.store() as session:
+        entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "incident.severity")).one()
+    assert entry.details["escalation"]["policy"] == "platform-critical"  # re-planned, and audited
     bad = ws.post(incident_id, "severity", csrf=ws.csrf(incident_id), severity="<b>apocalyptic</b>")
     assert bad.status_code == 422 and "expected one of critical, warning, info" in bad.text
     same = ws.post(incident_id, "severity", csrf=ws.csrf(incident_id), severity="critical")
