@@ -19,6 +19,7 @@ from observability.site import INCIDENT_PAGES, not_found_page
 from observability.site.links import Links
 from observability.site.templates import render
 from observability.web.clock import now_of
+from observability.web.incident_pages import page_view
 from observability.web.incidents_api import IncidentId
 from observability.web.page_auth import PageViewer, current_path, sign_in_page
 from observability.web.page_headers import PRIVATE_PAGE_HEADERS
@@ -63,6 +64,7 @@ def report_page(
         periods=PERIODS,
         definitions=DEFINITIONS,
         seconds=seconds_text,
+        view=page_view(request, caller),
     )
     return HTMLResponse(page, headers=PRIVATE_PAGE_HEADERS)
 

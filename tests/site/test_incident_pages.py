@@ -201,3 +201,21 @@ def test_an_oversized_sign_in_form_is_413_and_unknown_fields_are_ignored(
     token = VIEWER["Authorization"].removeprefix("Bearer ")
     extra = {f"f{i}": "1" for i in range(20)}
     assert sign_in(client, token=token, **extra).status_code == 303
+
+
+def session_sign_in(client: TestClient, next_page: str) -> Any:
+    return sign_in(client, token=VIEWER["Authorization"].removeprefix("Bearer "), next=next_page)
+
+
+def test_the_report_page_has_the_header_and_a_working_sign_out(site: tuple[TestClient, int]) -> None:
+    client, _ = site
+    assert session_sign_in(client, "/incidents/report").headers["location"] == "/incidents/report"
+    report = client.get("/incidents/report")
+    assert report.status_code == 200
+    assert "Signed in as <strong>site-viewer</strong> (viewer)" in report.text
+    assert '<form class="signout" method="post" action="logout">' in report.text
+    csrf = report.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    signed_out = client.post("/incidents/logout", data={"csrf": csrf}, follow_redirects=False)
+    assert signed_out.status_code == 303
+    assert client.get("/incidents/report").status_code == 401
+
