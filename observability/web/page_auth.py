@@ -25,6 +25,7 @@ from observability.auth.roles import Role
 from observability.auth.sessions import SESSION_LIFETIME, find_session
 from observability.auth.tokens import Principal
 from observability.site import INCIDENT_PAGES, login_page
+from observability.site.links import Links
 from observability.web.clock import now_of
 from observability.web.page_headers import PRIVATE_PAGE_HEADERS
 
@@ -174,12 +175,20 @@ def current_path(request: Request) -> str:
 
 
 def sign_in_page(
-    request: Request, message: str, next_page: str, *, code: int = status.HTTP_401_UNAUTHORIZED
+    request: Request,
+    message: str,
+    next_page: str,
+    *,
+    code: int = status.HTTP_401_UNAUTHORIZED,
+    links: Links = INCIDENT_PAGES,
 ) -> HTMLResponse:
-    """The sign-in form (any page may answer with it), returning to `next_page` once signed in."""
+    """The sign-in form (any page may answer with it), returning to `next_page` once signed in.
+
+    `links` are relative to the page answering (a page below /incidents/<id>/ passes its own).
+    """
     token = login_csrf(request)
     page = login_page(
-        INCIDENT_PAGES,
+        links,
         message=message,
         next_page=next_page,
         csrf_token=token,

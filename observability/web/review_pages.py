@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request, status
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 
 from observability.auth.dependencies import DbSession
@@ -86,12 +86,8 @@ def review_page(
     version: VersionQuery = None,
 ) -> HTMLResponse:
     """The incident's post-incident review draft (a new version when the template or data changed)."""
-    if caller.principal is None:
-        page = render(
-            "review_signin.html", links=NESTED_PAGES, incident_id=incident_id, message=caller.refusal
-        )
-        headers = {**PRIVATE_PAGE_HEADERS, "WWW-Authenticate": "Bearer"}
-        return HTMLResponse(page, status_code=status.HTTP_401_UNAUTHORIZED, headers=headers)
+    if caller.principal is None:  # the sign-in form, returning here (as every incident page does)
+        return sign_in_page(request, caller.refusal, current_path(request), links=NESTED_PAGES)
     try:
         stored = current_review(request, session, incident_id, caller.principal.name, version)
     except HTTPException as exc:

@@ -219,3 +219,16 @@ def test_the_report_page_has_the_header_and_a_working_sign_out(site: tuple[TestC
     assert signed_out.status_code == 303
     assert client.get("/incidents/report").status_code == 401
 
+
+def test_signing_in_from_a_review_returns_to_that_review(site: tuple[TestClient, int]) -> None:
+    client, hostile_id = site
+    review = f"/incidents/{hostile_id}/review"
+    refused = client.get(review)
+    assert refused.status_code == 401 and refused.headers["www-authenticate"] == "Bearer"
+    assert '<form class="login" method="post" action="/incidents/login">' in refused.text
+    assert f'<input type="hidden" name="next" value="{review}">' in refused.text
+    assert 'href="../../runbooks/static/style.css"' in refused.text  # links relative to the review
+    signed_in = session_sign_in(client, review)
+    assert signed_in.status_code == 303 and signed_in.headers["location"] == review
+    shown = client.get(review)
+    assert shown.status_code == 200 and shown.headers["x-review-version"] == "1"
