@@ -17,6 +17,9 @@ REQUIRED_KEYS = ("title", "alerts", "service", "severity", "team", "dashboards")
 SECTIONS = ("Meaning", "Impact", "Diagnosis", "Mitigation", "Escalation")
 # `none` is the Watchdog's severity: routed only to the dead-man's switch, never paged.
 RUNBOOK_SEVERITIES = (*names.SEVERITIES, names.NONE)
+# The site's own paths under /runbooks/ (the search page, the stylesheet and script folder): a
+# runbook with one of these slugs would be shadowed by them, so the lint refuses it.
+RESERVED_SLUGS = ("search", "static")
 
 
 @dataclass(frozen=True)
@@ -86,8 +89,16 @@ class Runbook:
         """Every way this runbook breaks the contract, one line each naming the file."""
         if self.parse_error:
             return [f"{self.source}: {self.parse_error}"]
-        found = self._front_matter_problems() + self._section_problems()
+        found = self._slug_problems() + self._front_matter_problems() + self._section_problems()
         return [f"{self.source}: {problem}" for problem in found]
+
+    def _slug_problems(self) -> list[str]:
+        if self.slug not in RESERVED_SLUGS:
+            return []
+        return [
+            f"slug {self.slug!r} is reserved: the site serves its own /runbooks/{self.slug}, which "
+            "would hide this runbook; rename the file (and the alerts' runbook_url)"
+        ]
 
     def _front_matter_problems(self) -> list[str]:
         problems = [f"front matter lacks `{key}`" for key in REQUIRED_KEYS if key not in self.meta]

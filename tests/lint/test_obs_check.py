@@ -133,6 +133,18 @@ def test_runbook_missing_a_section_is_named(repo: Path, check: Check, baseline: 
     assert lines == ["runbooks/api-errors.md: sections: missing section `## Impact`"]
 
 
+def test_a_runbook_named_search_is_refused_as_the_search_page_would_hide_it(
+    repo: Path, check: Check, baseline: set[str]
+) -> None:
+    (repo / "runbooks" / "api-errors.md").rename(repo / "runbooks" / "search.md")
+    lines = new_problems(check, repo, baseline)
+    assert_reported(
+        lines,
+        r"runbooks/search\.md: file name: slug 'search' is reserved: "
+        r"the site serves its own /runbooks/search, .*",
+    )
+
+
 def test_dashboard_definition_taking_another_dashboards_uid_is_named(
     repo: Path, check: Check, baseline: set[str]
 ) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from observability.runbooks import INDEX_FILE, SECTIONS, load_runbooks
+from observability.runbooks.model import RESERVED_SLUGS
 
 FRONT_MATTER = {
     "title": "API is down",
@@ -149,3 +150,12 @@ def test_a_file_that_does_not_parse_still_loads_and_reports_why(
 ) -> None:
     (folder / "broken.md").write_text(text, encoding="utf-8")
     assert problems(folder, "broken") == [f"runbooks/broken.md: {problem}"]
+
+
+@pytest.mark.parametrize("slug", RESERVED_SLUGS)
+def test_a_runbook_named_like_a_site_page_is_refused(folder: Path, slug: str) -> None:
+    write_runbook(folder, slug)
+    assert problems(folder, slug) == [
+        f"runbooks/{slug}.md: slug {slug!r} is reserved: the site serves its own /runbooks/{slug}, which "
+        "would hide this runbook; rename the file (and the alerts' runbook_url)"
+    ]

@@ -8,10 +8,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from markupsafe import escape
 
 from observability.runbooks import load_runbooks
+from observability.runbooks.model import RESERVED_SLUGS
+from observability.web import runbooks_site
 from tests.site.conftest import REPO_ROOT, SECTION_IDS, without_own_script
 
 RUNBOOKS = load_runbooks(REPO_ROOT / "runbooks")
@@ -181,3 +184,15 @@ def test_runbook_pages_are_public_and_run_only_the_sites_own_script(client: Test
     assert response.headers["cache-control"] == "public, max-age=60"
     assert re.findall(r"<script[^>]*>", response.text) == ['<script src="static/local-time.js" defer>']
     assert "style=" not in response.text
+
+
+def test_every_fixed_runbook_site_path_is_a_reserved_slug(client: TestClient) -> None:
+    """A route under /runbooks/ with a fixed first segment shadows a runbook of that slug."""
+    first_segments = {
+        route.path.removeprefix("/runbooks/").split("/")[0]
+        for route in runbooks_site.router.routes
+        if isinstance(route, APIRoute)
+    }
+    fixed = {segment for segment in first_segments if segment and "{" not in segment}
+    assert fixed == set(RESERVED_SLUGS)
+    assert "<h1>Search runbooks</h1>" in client.get("/runbooks/search").text

@@ -31,7 +31,10 @@ def check_runbook_contract(runbooks: Runbooks) -> list[Problem]:
     for runbook in runbooks.values():
         for line in runbook.problems():
             message = line.removeprefix(f"{runbook.source}: ")
-            item = "sections" if "section" in message else "front matter"
+            if message.startswith("slug "):
+                item = "file name"
+            else:
+                item = "sections" if "section" in message else "front matter"
             problems.append(Problem(runbook.source, item, message))
     return problems
 
