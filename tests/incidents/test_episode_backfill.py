@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from alembic import command
@@ -123,5 +123,106 @@ def test_0004_backfills_one_episode_per_existing_incident(store_url: str) -> Non
             (2, 1, T0, T0, T0 + MIN, T0 + 4 * MIN, T0 + 30 * MIN, T0 + 30 * MIN),
             (3, 3, T0, T0, None, None, None, None),  # the latest of its openings
         ]
+    finally:
+        engine.dispose()
+
+
+TIMELINE = table("timeline_events", "incident_id", "at", "kind", "actor", "message", "data")
+ALERTS = table(
+    "incident_alerts",
+    *("incident_id", "fingerprint", "starts_at", "status", "alertname", "severity", "summary", "labels"),
+    *("annotations", "runbook_url", "dashboard_url", "generator_url", "first_seen_at", "last_seen_at"),
+)
+
+
+def event(incident_id: int, kind: str, at: datetime) -> dict[str, object]:
+    return {
+        "incident_id": incident_id,
+        "at": at,
+        "kind": kind,
+        "actor": "alertmanager",
+        "message": kind,
+        "data": "{}",
+    }
+
+
+def occurrence(incident_id: int, starts_at: datetime, first_seen_at: datetime) -> dict[str, object]:
+    return {
+        **dict.fromkeys(("summary", "runbook_url", "dashboard_url", "generator_url"), ""),
+        "incident_id": incident_id,
+        "fingerprint": "f",
+        "starts_at": starts_at,
+        "status": "firing",
+        "alertname": "PlatformApiDown",
+        "severity": "critical",
+        "labels": "{}",
+        "annotations": "{}",
+        "first_seen_at": first_seen_at,
+        "last_seen_at": first_seen_at,
+    }
+
+
+def fired_step(incident_id: int, round: int, at: datetime) -> dict[str, object]:
+    return {
+        **{"incident_id": incident_id, "policy": "p", "round": round, "cycle": 0, "step": 0, "due_at": at},
+        **{"targets": "[]", "status": "fired", "created_at": at, "fired_at": at, "cancel_reason": ""},
+    }
+
+
+def test_0010_dates_a_reopened_incidents_backfilled_episode_from_its_reopen(store_url: str) -> None:
+    reopen, again = T0 + 60 * MIN, T0 + 120 * MIN
+    engine = make_engine(store_url)
+    try:
+        with engine.connect() as connection:
+            config = alembic_config()
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0003")
+            connection.commit()
+        with engine.begin() as connection:
+            connection.execute(
+                INCIDENTS.insert(),
+                [
+                    # Acknowledged in its first opening, reopened an hour later, paged again.
+                    incident(4, reopen_count=1, flapping=True, acknowledged_at=T0 + 5 * MIN),
+                    incident(5, reopen_count=2, flapping=True),  # reopened twice: the second counts
+                    incident(6, reopen_count=1, flapping=True),  # its timeline lost: left as it was
+                ],
+            )
+            connection.execute(
+                TIMELINE.insert(),
+                [
+                    event(4, "opened", T0),
+                    event(4, "reopened", reopen),
+                    event(5, "reopened", reopen),
+                    event(5, "reopened", again),
+                ],
+            )
+            connection.execute(
+                ALERTS.insert(),
+                [
+                    occurrence(4, T0 - 2 * MIN, T0),
+                    {**occurrence(4, reopen - 3 * MIN, reopen), "fingerprint": "g"},
+                ],
+            )
+            connection.execute(STEPS.insert(), [fired_step(4, 0, T0 + MIN), fired_step(4, 1, reopen + MIN)])
+        upgrade(engine)
+        with engine.connect() as connection:
+            rows = connection.execute(select(IncidentEpisode.__table__).order_by("incident_id")).all()
+        found = {
+            row.incident_id: (
+                row.episode,
+                row.impact_started_at,
+                row.detected_at,
+                row.first_paged_at,
+                row.first_acknowledged_at,
+            )
+            for row in rows
+        }
+        assert found == {
+            4: (2, reopen - 3 * MIN, reopen, reopen + MIN, None),
+            5: (3, again, again, None, None),
+            6: (2, T0, T0, None, None),
+        }
+        upgrade(engine)  # at head already; the correction ran once and matches nothing now
     finally:
         engine.dispose()
