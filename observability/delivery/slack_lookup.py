@@ -19,6 +19,8 @@ METADATA_EVENT = "obs_outbox"
 HISTORY_PAGES = 5
 LIST_PAGES = 20  # 20,000 channels at 1,000 a page
 LIST_TYPES = "public_channel,private_channel"
+# Slack's clock against ours: a channel made this much before the row was queued still counts.
+CLOCK_MARGIN_SECONDS = 60.0
 
 # (method, where, fields) -> the response: the sender's call, which keeps its rate-limit holds
 Call = Callable[..., Awaitable[Any]]
@@ -56,10 +58,13 @@ class ChannelDirectory:
             self._bot_user_id = str((await self._call("auth.test", ""))["user_id"])
         return self._bot_user_id
 
-    async def own_channel(self, name: str) -> str | None:
-        """The id of the channel `name` if this bot created it (a create whose answer was lost)."""
+    async def own_channel(self, name: str, since: datetime) -> str | None:
+        """The id of the channel `name` if this bot created it since `since` (when the row was queued):
+        a create whose answer was lost, not an older channel of the same name."""
         channel = await self.named(name)
         if channel is None or channel.get("creator") != await self.bot_user_id():
+            return None
+        if float(channel.get("created", 0)) < since.timestamp() - CLOCK_MARGIN_SECONDS:
             return None
         return str(channel["id"])
 

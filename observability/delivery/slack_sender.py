@@ -124,7 +124,9 @@ class SlackSender:
                     raise
                 # In doubt, the taken name may be this row's own channel, created before a crash
                 # or a lost answer: take it rather than leave it empty and make the next one.
-                adopted = await self.directory.own_channel(name) if message.in_doubt else None
+                adopted = (
+                    await self.directory.own_channel(name, message.created_at) if message.in_doubt else None
+                )
                 if adopted is None:
                     continue  # the next name at once: waiting would not free this one
                 log.info("incident %s: taking channel %s, created by an attempt in doubt", incident_id, name)
