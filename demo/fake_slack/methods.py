@@ -25,6 +25,8 @@ from .workspace import (
 
 HISTORY_LIMIT_DEFAULT = 100
 HISTORY_LIMIT_MAX = 999
+LIST_LIMIT_DEFAULT = 100
+LIST_LIMIT_MAX = 1000
 TEXT_MAX = 40_000
 TOPIC_MAX = 250
 
@@ -125,6 +127,24 @@ def conversations_invite(ws: Workspace, args: Args) -> dict[str, Any]:
         raise SlackError(str(errors[0]["error"]), errors=errors)
     channel.members.update(u for u in users if u in ws.users)
     return {"channel": channel.as_slack()} | ({"errors": errors} if errors else {})
+
+
+def conversations_list(ws: Workspace, args: Args) -> dict[str, Any]:
+    """Channels of `types` (public_channel by default, as Slack), oldest first, a cursor page at a time."""
+    types = {t.strip() for t in (args.text("types") or "public_channel").split(",") if t.strip()}
+    unknown = types - {"public_channel", "private_channel", "mpim", "im"}
+    if unknown:
+        raise SlackError("invalid_types", detail=f"unknown types {sorted(unknown)}")
+    wanted = [
+        c for c in ws.channels.values() if ("private_channel" if c.is_private else "public_channel") in types
+    ]
+    limit = min(max(args.number("limit", LIST_LIMIT_DEFAULT), 1), LIST_LIMIT_MAX)
+    start = _cursor_offset(args.text("cursor"))
+    more = start + limit < len(wanted)
+    return {
+        "channels": [c.as_slack() for c in wanted[start : start + limit]],
+        "response_metadata": {"next_cursor": _cursor(start + limit) if more else ""},
+    }
 
 
 def conversations_history(ws: Workspace, args: Args) -> dict[str, Any]:
@@ -324,6 +344,7 @@ METHODS: dict[str, Callable[[Workspace, Args], dict[str, Any]]] = {
     "conversations.create": conversations_create,
     "conversations.setTopic": conversations_set_topic,
     "conversations.invite": conversations_invite,
+    "conversations.list": conversations_list,
     "conversations.history": conversations_history,
     "conversations.replies": conversations_replies,
     "chat.postMessage": chat_post_message,

@@ -3,7 +3,9 @@
 Exactly once: every posted message carries `metadata` {event_type: obs_outbox, outbox_id}. A row
 whose last attempt may have been accepted (timeout, 5xx, a sender that died holding it) is first
 looked for in the channel (`conversations.history`, or `conversations.replies` for a thread line)
-and only posted when it is not there. Rate limits are held per (method, channel), never for all.
+and only posted when it is not there; a channel whose creation may have gone through is looked up
+by name (`conversations.list`) when its name is taken, and kept if this bot created it after the
+incident opened. Rate limits are held per (method, channel), never for all.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from observability.delivery.card_source import RunbookSlugOf, card_data, digest_
 from observability.delivery.channel_names import channel_name
 from observability.delivery.mrkdwn import escape
 from observability.delivery.sender import Message, Outcome, Result, retry, sent
+from observability.delivery.slack_channel_lookup import own_channel_named
 from observability.store.delivery_models import PLACE_CHANNEL, SlackDigest, SlackIncident
 from observability.store.engine import serial_writes
 from observability.store.escalation_models import OUTBOX_PENDING, OUTBOX_SENT, OutboxMessage
@@ -36,6 +39,8 @@ log = logging.getLogger(__name__)
 METADATA_EVENT = "obs_outbox"
 NAME_ATTEMPTS = 20
 HISTORY_PAGES = 5
+# Kinds whose call may have taken effect when its answer was lost: reconciled before a retry.
+IN_DOUBT_KINDS = frozenset({*slack_rows.POSTING_KINDS, slack_rows.CHANNEL})
 # Errors that no retry can fix: the row is a dead letter at once.
 FATAL_ERRORS = frozenset(
     {
@@ -75,6 +80,7 @@ class SlackSender:
         self.runbook_slug_of = runbook_slug_of
         self.clock = clock
         self._holds: dict[tuple[str, str], float] = {}
+        self._bot_user_id = ""  # auth.test's user_id, read when first needed
 
     def handles(self, kind: str) -> bool:
         return kind in slack_rows.SLACK_KINDS
@@ -89,7 +95,7 @@ class SlackSender:
             return self._failed(exc, message)
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             error = f"{type(exc).__name__}: {exc}"[:500]
-            doubt = message.kind in slack_rows.POSTING_KINDS
+            doubt = message.kind in IN_DOUBT_KINDS
             return Result(Outcome.IN_DOUBT if doubt else Outcome.RETRY, error=error)
 
     # --- the kinds -------------------------------------------------------------------------
@@ -103,7 +109,7 @@ class SlackSender:
             title = escape(incident.title)
             topic = f"[{incident.severity or 'unknown'}] {title} — {self._incident_url(incident.id)}"
         if not channel:
-            created = await self._create_channel(message.incident_id, opened_at, incident.title)
+            created = await self._create_channel(message, opened_at, incident.title)
             if created is None:
                 return Result(Outcome.FAILED, error=f"name_taken for {NAME_ATTEMPTS} names in a row")
             channel = created
@@ -111,16 +117,22 @@ class SlackSender:
         await self._call("conversations.setTopic", channel, channel=channel, topic=topic[:250])
         return sent(channel)
 
-    async def _create_channel(self, incident_id: int, opened_at: datetime, title: str) -> str | None:
+    async def _create_channel(self, message: Message, opened_at: datetime, title: str) -> str | None:
+        incident_id = message.incident_id
         for attempt in range(NAME_ATTEMPTS):
             name = channel_name(incident_id, opened_at, title, attempt)
             try:
                 response = await self._call("conversations.create", "", name=name, is_private=False)
             except SlackApiError as exc:
-                if _error(exc) == "name_taken":
+                if _error(exc) != "name_taken":
+                    raise
+                # An earlier attempt whose answer was lost may have created it: that one is ours.
+                mine = await self._created_by_us(name, since=message.created_at) if message.in_doubt else ""
+                if not mine:
                     continue  # the next name at once: waiting would not free this one
-                raise
-            channel_id = str(response["channel"]["id"])
+                channel_id = mine
+            else:
+                channel_id = str(response["channel"]["id"])
             # Stored at once, in its own transaction: a retry must not create a second channel.
             with serial_writes(self.sessions), self.sessions.begin() as session:
                 place = session.get(SlackIncident, incident_id)
@@ -128,6 +140,11 @@ class SlackSender:
                     place.channel, place.channel_name = channel_id, name
             return channel_id
         return None
+
+    async def _created_by_us(self, name: str, *, since: datetime) -> str:
+        if not self._bot_user_id:
+            self._bot_user_id = str((await self._call("auth.test", ""))["user_id"])
+        return await own_channel_named(self._call, name, creator=self._bot_user_id, since=since)
 
     async def _card(self, message: Message) -> Result:
         with self.sessions() as session:
@@ -322,7 +339,7 @@ class SlackSender:
         if error == "message_limit_exceeded":
             return retry(text)
         if status >= 500:
-            doubt = message.kind in slack_rows.POSTING_KINDS
+            doubt = message.kind in IN_DOUBT_KINDS
             return Result(Outcome.IN_DOUBT if doubt else Outcome.RETRY, error=text)
         if error in FATAL_ERRORS:
             return Result(Outcome.FAILED, error=text)
