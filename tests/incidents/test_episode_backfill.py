@@ -16,6 +16,7 @@ from tests.ingest.payloads import T0
 
 MIN = timedelta(minutes=1)
 DATETIMES = {"opened_at", "updated_at", "acknowledged_at", "resolved_at", "due_at", "created_at", "fired_at"}
+DATETIMES |= {"at", "starts_at", "first_seen_at", "last_seen_at"}
 
 
 def table(name: str, *names: str) -> sa.TableClause:

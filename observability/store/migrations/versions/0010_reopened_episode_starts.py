@@ -17,43 +17,84 @@ Revises: 0009
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from alembic import op
+
+from observability.store.base import UTCDateTime
 
 revision = "0010"
 down_revision = "0009"
 branch_labels = None
 depends_on = None
 
-# The reopen of episode e of incident i: its (e.episode - 1)th `reopened` event, counted by id.
-_REOPENED_AT = """
-    (SELECT t.at FROM timeline_events AS t
-     WHERE t.incident_id = e.incident_id AND t.kind = 'reopened'
-       AND (SELECT COUNT(*) FROM timeline_events AS u
-            WHERE u.incident_id = t.incident_id AND u.kind = 'reopened' AND u.id <= t.id) = e.episode - 1)
-"""
+# The tables as this migration reads and writes them (only the columns it needs).
+EPISODES = sa.table(
+    "incident_episodes",
+    *(sa.column(name) for name in ("id", "incident_id", "episode")),
+    *(sa.column(name, UTCDateTime()) for name in ("impact_started_at", "detected_at")),
+    *(sa.column(name, UTCDateTime()) for name in ("first_paged_at", "first_acknowledged_at")),
+)
+INCIDENTS = sa.table("incidents", sa.column("id"), sa.column("opened_at", UTCDateTime()))
+TIMELINE = sa.table(
+    "timeline_events",
+    sa.column("id"),
+    sa.column("incident_id"),
+    sa.column("kind"),
+    sa.column("at", UTCDateTime()),
+)
+ALERTS = sa.table(
+    "incident_alerts",
+    sa.column("incident_id"),
+    sa.column("starts_at", UTCDateTime()),
+    sa.column("first_seen_at", UTCDateTime()),
+)
+STEPS = sa.table(
+    "escalation_steps", sa.column("incident_id"), sa.column("status"), sa.column("fired_at", UTCDateTime())
+)
 
 
 def upgrade() -> None:
-    reopened_at = _REOPENED_AT
-    op.execute(
-        f"""
-        UPDATE incident_episodes AS e SET
-            impact_started_at = COALESCE(
-                (SELECT MIN(a.starts_at) FROM incident_alerts AS a
-                 WHERE a.incident_id = e.incident_id AND a.first_seen_at >= {reopened_at}
-                   AND a.starts_at <= {reopened_at}),
-                {reopened_at}),
-            detected_at = {reopened_at},
-            first_paged_at = (SELECT MIN(s.fired_at) FROM escalation_steps AS s
-                              WHERE s.incident_id = e.incident_id AND s.status = 'fired'
-                                AND s.fired_at >= {reopened_at}),
-            first_acknowledged_at = CASE WHEN e.first_acknowledged_at >= {reopened_at}
-                                         THEN e.first_acknowledged_at END
-        WHERE e.episode > 1
-          AND e.detected_at = (SELECT i.opened_at FROM incidents AS i WHERE i.id = e.incident_id)
-          AND {reopened_at} IS NOT NULL
-        """
-    )
+    connection = op.get_bind()
+    # Only rows 0004 wrote: no code path writes a later episode detected at the first opening.
+    candidates = connection.execute(
+        sa.select(EPISODES.c.id, EPISODES.c.incident_id, EPISODES.c.episode, EPISODES.c.first_acknowledged_at)
+        .select_from(EPISODES.join(INCIDENTS, INCIDENTS.c.id == EPISODES.c.incident_id))
+        .where(EPISODES.c.episode > 1, EPISODES.c.detected_at == INCIDENTS.c.opened_at)
+    ).all()
+    for episode_id, incident_id, episode, acknowledged_at in candidates:
+        reopened_at = connection.scalar(  # the (episode - 1)th reopen of the incident
+            sa.select(TIMELINE.c.at)
+            .where(TIMELINE.c.incident_id == incident_id, TIMELINE.c.kind == "reopened")
+            .order_by(TIMELINE.c.id)
+            .offset(episode - 2)
+            .limit(1)
+        )
+        if reopened_at is None:
+            continue  # the timeline does not say when: left as 0004 wrote it
+        started_at = connection.scalar(
+            sa.select(sa.func.min(ALERTS.c.starts_at)).where(
+                ALERTS.c.incident_id == incident_id,
+                ALERTS.c.first_seen_at >= reopened_at,
+                ALERTS.c.starts_at <= reopened_at,
+            )
+        )
+        first_paged_at = connection.scalar(
+            sa.select(sa.func.min(STEPS.c.fired_at)).where(
+                STEPS.c.incident_id == incident_id, STEPS.c.status == "fired", STEPS.c.fired_at >= reopened_at
+            )
+        )
+        connection.execute(
+            EPISODES.update()
+            .where(EPISODES.c.id == episode_id)
+            .values(
+                impact_started_at=started_at or reopened_at,
+                detected_at=reopened_at,
+                first_paged_at=first_paged_at,
+                first_acknowledged_at=acknowledged_at
+                if acknowledged_at is not None and acknowledged_at >= reopened_at
+                else None,
+            )
+        )
 
 
 def downgrade() -> None:
