@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -80,3 +81,49 @@ def test_the_bench_measures_every_stack_on_both_workloads_and_records_the_goals(
             assert found.first() is None, f"the bench left its database {database[1]} behind"
     finally:
         admin.dispose()
+
+
+@pytest.fixture
+def bench_modules(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """bench/ on the path, as when a bench script runs (its modules import `report`, `overhead`)."""
+    monkeypatch.syspath_prepend(str(REPO_ROOT / "bench"))
+    yield
+    bench = str(REPO_ROOT / "bench")
+    for name, module in list(sys.modules.items()):  # leave no bench module behind for other tests
+        if (getattr(module, "__file__", None) or "").startswith(bench):
+            del sys.modules[name]
+
+
+def test_each_app_is_paired_with_the_bare_app_of_the_same_round(bench_modules: None) -> None:
+    from overhead.rounds import paired
+
+    figures = paired({"bare": [100, 110, 90], "app": [150, 150, 100]}, baseline="bare")
+
+    assert figures["app"].cpu_us == 150
+    assert figures["app"].added_us == 40  # the round differences are 50, 40 and 10
+    assert figures["app"].throughput_cost == pytest.approx((1 - 110 / 150) * 100)  # of 33.3, 26.7, 10
+    assert figures["bare"].added_us == 0
+
+
+def test_a_goal_the_project_misses_is_named_for_its_profile(bench_modules: None) -> None:
+    import instrument
+    from overhead.rounds import Paired
+
+    def figure(added_us: float, throughput_cost: float = 0.0) -> Paired:
+        return Paired(100 + added_us, added_us, (added_us, added_us), throughput_cost)
+
+    results = {
+        "project, 100% sampled": figure(90),
+        "community, 100% sampled": figure(80),  # cheaper than the project: missed
+        "project, 10% sampled": figure(30, throughput_cost=12),  # over 10 %: missed on the platform API
+        "community, 10% sampled": figure(300),
+    }
+    workload = instrument.trivial()
+
+    assert instrument.missed_goals(workload, results, is_database=False) == [
+        (1.0, "added CPU at 100% sampled not below the community stack's")
+    ]
+    assert instrument.missed_goals(workload, results, is_database=True) == [
+        (1.0, "added CPU at 100% sampled not below the community stack's"),
+        (0.1, "throughput cost over 10 % at 10% sampled"),
+    ]
