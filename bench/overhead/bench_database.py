@@ -27,6 +27,7 @@ class BenchDatabase:
 def bench_database(server_url: str, seeded_jobs: int) -> Iterator[BenchDatabase]:
     """A fresh database on the server `server_url` points at, with `seeded_jobs` queued jobs."""
     name = f"bench_instrument_{os.getpid()}"
+    drop_database(server_url, name)  # a crashed run's, should this process id come round again
     ensure_database(server_url, name)
     # the pool demo/__main__.py gives the API
     engine = make_engine(
