@@ -1,4 +1,5 @@
-"""A Slack outage during a storm through the HA topology; afterwards everything is delivered once.
+"""A Slack outage during a storm through the HA topology, a replica SIGKILLed in the middle of it;
+afterwards everything is delivered once.
 
 Its own topology (three Alertmanager peers, haproxy, two replicas on one PostgreSQL) whose replicas
 post to a fake Slack started for this module. The checks read the fake's own records (channels,
@@ -25,7 +26,7 @@ from tests.support import binary
 
 from .conftest import TOKEN
 from .store_counts import storm_counts
-from .topology import Topology, start_topology, storm_alerts
+from .topology import Topology, restart, start_topology, storm_alerts
 
 pytestmark = pytest.mark.e2e
 
@@ -72,7 +73,7 @@ def outbox_rows(database_url: str) -> list[dict[str, object]]:
     try:
         with engine.connect() as connection:
             result = connection.execute(
-                text("SELECT id, incident_id, kind, status FROM notification_outbox ORDER BY id")
+                text("SELECT id, incident_id, kind, status, lease_owner FROM notification_outbox ORDER BY id")
             )
             return [dict(row._mapping) for row in result]
     finally:
@@ -95,7 +96,7 @@ def switch_the_outage_on(fake: FakeSlack) -> None:
     fake.set_fault("500", methods=["conversations.history", "conversations.replies"], duration=OUTAGE_SECONDS)
 
 
-def test_a_slack_outage_during_the_storm_ends_with_every_message_delivered_once(
+def test_a_slack_outage_and_a_sigkilled_replica_during_the_storm_end_with_everything_delivered_once(
     slack_topology: Topology, fake_slack_for_ha: FakeSlack
 ) -> None:
     topology, fake = slack_topology, fake_slack_for_ha
@@ -107,11 +108,18 @@ def test_a_slack_outage_during_the_storm_ends_with_every_message_delivered_once(
     topology.post_alerts(alerts[:half])
     wait_until(lambda: storm_counts(topology.database_url, prefix).incidents >= 3, 60, "the storm to start")
     switch_the_outage_on(fake)
-    outage_ends = time.monotonic() + OUTAGE_SECONDS
+    outage_starts = time.monotonic()
     topology.post_alerts(alerts[half:])
-    time.sleep(max(outage_ends - time.monotonic(), 0))
+    # Mid-outage one replica dies holding whatever it holds (its leases run out, in doubt); it
+    # comes back once Slack does.
+    victim = topology.replicas[0]
+    time.sleep(max(outage_starts + OUTAGE_SECONDS / 2 - time.monotonic(), 0))
+    leased = sum(1 for r in outbox_rows(topology.database_url) if r["lease_owner"])
+    victim.kill()
+    time.sleep(max(outage_starts + OUTAGE_SECONDS - time.monotonic(), 0))
+    restart(victim)
     faulted = Counter(str(call["fault"]) for call in fake.calls() if call.get("fault"))
-    print(f"slack outage: faults answered {dict(faulted)}")
+    print(f"slack outage: faults answered {dict(faulted)}; {leased} rows leased when a replica was killed")
     assert {"500", "429", "timeout", "accept_then_500"} <= set(faulted), "the outage missed the storm"
 
     def settled() -> bool:
