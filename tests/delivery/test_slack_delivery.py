@@ -72,20 +72,6 @@ def test_a_post_accepted_but_answered_500_is_found_in_history_not_posted_twice(
     assert row.status == "sent" and row.delivered_ref == cards[0]["ts"] and row.attempts == 2
 
 
-def test_a_channel_created_but_answered_500_is_found_by_name_not_created_twice(
-    svc: LiveService, fake_slack: FakeSlack
-) -> None:
-    fake_slack.set_fault("accept_then_500", methods=["conversations.create"], count=1)
-    incident_id = svc.fire("g-channel", severity="critical")
-    wait_for(lambda: pending(svc) == 0, "the outbox to drain", timeout=60)
-    mine = f"-{incident_id}-"
-    channels = [c for c in fake_slack.channels() if c["name"].startswith("inc-") and mine in c["name"]]
-    assert len(channels) == 1, [c["name"] for c in channels]
-    assert len(top_level(fake_slack, channels[0]["id"])) == 1  # its card, in the channel it adopted
-    assert [c["method"] for c in fake_slack.calls("conversations.create")] == ["conversations.create"] * 2
-    assert fake_slack.calls("conversations.list")
-
-
 def test_a_rate_limited_channel_waits_while_another_channel_is_served(
     svc: LiveService, fake_slack: FakeSlack
 ) -> None:
