@@ -58,6 +58,8 @@ def slack_topology(
         "OBS_SLACK_TIMEOUT_SECONDS": "2",
         "OBS_DELIVERY_MAX_BACKOFF_SECONDS": "2",
         "OBS_DELIVERY_TICK_SECONDS": "0.5",
+        # The killed replica's rows are retried (in doubt) 8 s after it died, not the default 60 s.
+        "OBS_DELIVERY_LEASE_SECONDS": "8",
         "OBS_ESCALATION_TICK_SECONDS": "0.5",
     }
     with fresh_database(postgres_server_url) as database_url:
