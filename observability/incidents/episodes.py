@@ -22,11 +22,19 @@ def impact_started_at(
 ) -> datetime:
     """The earliest firing alert's start minus its rule's `for`; never after `detected_at`."""
     starts = [
-        alert.startsAt - rule_for.get(alert.labels.get(ALERTNAME, ""), timedelta(0))
+        _earlier(alert.startsAt, rule_for.get(alert.labels.get(ALERTNAME, ""), timedelta(0)))
         for alert in alerts
         if alert.status == FIRING
     ]
     return min([*starts, detected_at])
+
+
+def _earlier(start: datetime, pending: timedelta) -> datetime:
+    """`start - pending`, or the earliest datetime when that is before year 1 (a start near 0001)."""
+    try:
+        return start - pending
+    except OverflowError:
+        return datetime.min.replace(tzinfo=start.tzinfo)
 
 
 def mitigated_at(alerts: Iterable[AlertmanagerAlert], now: datetime) -> datetime:
