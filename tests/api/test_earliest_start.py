@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from observability.incidents.episodes import impact_started_at
 from observability.incidents.payload import AlertmanagerNotification
-from tests.api.conftest import Service, alert, notification
+from tests.api.conftest import Service, alert, auth, notification
 
 YEAR_ONE = datetime(1, 1, 1, 0, 0, 30, tzinfo=UTC)
 
@@ -15,7 +15,15 @@ def test_a_start_near_year_one_minus_the_rules_for_is_stored_not_a_500(svc_on: S
     # PlatformApiDown's rule holds it 2 minutes pending: 00:00:30 minus 2 minutes is before year 1
     # (the webhook fuzz found this answering 500)
     stored = svc_on.notify(notification("g-year-one", alerts=[alert("PlatformApiDown", starts_at=YEAR_ONE)]))
-    assert isinstance(stored["incident_id"], int)
+    incident_id = stored["incident_id"]
+    # and everything drawn back from that start (review window, graph marks, pages) still answers
+    for path in (
+        f"/api/v1/incidents/{incident_id}",
+        f"/api/v1/incidents/{incident_id}/review",
+        f"/incidents/{incident_id}",
+    ):
+        response = svc_on.client.get(path, headers=auth("viewer"))
+        assert response.status_code == 200, f"{path}: {response.status_code} {response.text[:300]}"
 
 
 def test_impact_start_is_clamped_to_the_earliest_datetime() -> None:
