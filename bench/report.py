@@ -14,6 +14,10 @@ computed, never written by hand. The first figure a process records for a bench 
 bench's figures of an earlier run; other benches' figures stay. Record every figure the script
 prints, in the units it prints them.
 
+A bench that misses a goal also records where the time goes (see bench/profiling.py):
+
+    report.record_profile("ingest", "obs serve, single-alert notifications", stacks, note="...")
+
 `python bench/report.py --reset` empties the results (the start of `make bench`);
 `python bench/report.py --write BENCHMARKS.md` writes the report: the machine (CPU model, cores,
 memory, OS, Python, PostgreSQL), the date, and each figure against its goal.
@@ -28,7 +32,8 @@ import math
 import os
 import platform
 import sys
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -49,7 +54,9 @@ EXPECTED = {
     "instrument": "instrumentation overhead (bench/instrument.py)",
 }
 NO_GOAL = "-"
+PROFILES = "_profiles"  # reserved key of the results file: bench -> its recorded profiles
 _reset_in_this_process: set[str] = set()
+_profiles_reset_in_this_process: set[str] = set()
 
 
 def results_path() -> Path:
@@ -82,6 +89,29 @@ def record(
             results[bench] = []
             _reset_in_this_process.add(bench)
         results[bench].append(entry)
+
+
+def record_profile(bench: str, title: str, stacks: Mapping[str, int], note: str = "") -> None:
+    """Add a profile of `bench` (py-spy stacks -> samples, from bench/profiling.py) to the results."""
+    if str(Path(__file__).parent) not in sys.path:
+        sys.path.insert(0, str(Path(__file__).parent))
+    import profiling
+
+    entry = {
+        "title": title,
+        "samples": sum(stacks.values()),
+        "self_by_area": profiling.self_time_by_area(Counter(stacks)),
+        "inclusive_by_function": profiling.inclusive_by_project_function(Counter(stacks)),
+        "note": note,
+        "recorded_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "load": round(os.getloadavg()[0], 1),
+    }
+    with _results() as results:
+        profiles = results.setdefault(PROFILES, {})
+        if bench not in _profiles_reset_in_this_process:
+            profiles[bench] = []
+            _profiles_reset_in_this_process.add(bench)
+        profiles[bench].append(entry)
 
 
 def goal_text(entry: dict[str, Any]) -> str:
@@ -119,6 +149,8 @@ def render(results: dict[str, list[dict[str, Any]]], machine: dict[str, str], wh
         *(f"| {key} | {value} |" for key, value in machine.items()),
         "",
     ]
+    profiles: dict[str, list[dict[str, Any]]] = results.get(PROFILES, {})  # type: ignore[assignment]
+    results = {bench: entries for bench, entries in results.items() if bench != PROFILES}
     goals = [met(entry) for entries in results.values() for entry in entries]
     with_goal = [value for value in goals if value is not None]
     lines += [
@@ -140,10 +172,33 @@ def render(results: dict[str, list[dict[str, Any]]], machine: dict[str, str], wh
                 f"| {verdict} | {entry['load']} | {entry['note']} |"
             )
         lines.append("")
+        for profile in profiles.get(bench, []):
+            lines += _render_profile(profile)
     missing = [description for bench, description in EXPECTED.items() if not results.get(bench)]
     if missing:
         lines += ["## Not measured in this run", "", *(f"- {description}" for description in missing), ""]
     return "\n".join(lines)
+
+
+def _render_profile(profile: dict[str, Any]) -> list[str]:
+    """Where the time goes: py-spy's samples by package (innermost frame) and by project function."""
+    lines = [
+        f"**Where the time goes: {profile['title']}** ({profile['samples']:,} py-spy samples of the "
+        f"GIL holder at load {profile['load']}){': ' + profile['note'] if profile['note'] else ''}",
+        "",
+        "| innermost frame in | share |",
+        "| --- | ---: |",
+        *(f"| {name} | {share:.1f} % |" for name, share in profile["self_by_area"]),
+        "",
+    ]
+    if profile["inclusive_by_function"]:
+        lines += [
+            "| project function on the stack | share |",
+            "| --- | ---: |",
+            *(f"| `{name}` | {share:.1f} % |" for name, share in profile["inclusive_by_function"]),
+            "",
+        ]
+    return lines
 
 
 def machine() -> dict[str, str]:

@@ -9,7 +9,7 @@ POST /_admin/faults                 {"mode", "methods", "retry_after", "until"|"
 POST /_admin/clock                  {"advance": s} | {"set": epoch} | {"freeze": bool}
 POST /_admin/rate                   {"limit": n, "window": s, "enforce": bool}
 POST /_admin/users                  {"users": [{"id", "name", "email"}]}
-POST /_admin/channels               {"name", "members": [...]}: a channel that exists already
+POST /_admin/channels               {"name", "members": [...], "creator"}: a channel that exists already
 POST /_admin/config                 {"events_url", "signing_secret", "bot_token"}
 POST /_admin/send/command | action | view_submission | replay   signed deliveries to the app
 POST /response/{id}                 a response_url: records what the app posted back
@@ -26,7 +26,7 @@ from starlette.routing import Route
 
 from . import interactions, response_urls
 from .rules import FaultError, RateWindow, channel_name_error, parse_fault
-from .workspace import SlackError, User, Workspace
+from .workspace import BOT_USER_ID, SlackError, User, Workspace
 
 
 class AdminError(ValueError):
@@ -110,7 +110,8 @@ async def seed_channel(request: Request) -> Any:
     try:
         channel = ws.channel(name, by_name=True)
     except SlackError:
-        channel = ws.add_channel(name, is_private=bool(spec.get("is_private")))
+        creator = str(spec.get("creator") or BOT_USER_ID)  # a person's id: made by someone else
+        channel = ws.add_channel(name, is_private=bool(spec.get("is_private")), creator=creator)
     channel.members.update(str(m) for m in spec.get("members", []))
     return dict(channel.as_slack(), members=sorted(channel.members))
 

@@ -114,9 +114,10 @@ class FakeSlack:
     def add_users(self, *users: dict[str, Any]) -> None:
         self._post("users", {"users": list(users)})
 
-    def add_channel(self, name: str, members: Sequence[str] = ()) -> dict[str, Any]:
-        """A channel that exists before the app runs (e.g. the shared alerts channel)."""
-        return self._post("channels", {"name": name, "members": list(members)})
+    def add_channel(self, name: str, members: Sequence[str] = (), creator: str = "") -> dict[str, Any]:
+        """A channel that exists before the app runs (e.g. the shared alerts channel); by the bot
+        unless `creator` names someone else."""
+        return self._post("channels", {"name": name, "members": list(members), "creator": creator})
 
     def configure(self, **settings: Any) -> None:
         """events_url, signing_secret, bot_token."""

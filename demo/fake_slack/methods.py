@@ -25,6 +25,8 @@ from .workspace import (
 
 HISTORY_LIMIT_DEFAULT = 100
 HISTORY_LIMIT_MAX = 999
+LIST_LIMIT_DEFAULT = 100
+LIST_LIMIT_MAX = 1000
 TEXT_MAX = 40_000
 TOPIC_MAX = 250
 
@@ -251,6 +253,24 @@ def users_info(ws: Workspace, args: Args) -> dict[str, Any]:
     return {"user": ws.user(args.text("user") or "").as_slack()}
 
 
+def conversations_list(ws: Workspace, args: Args) -> dict[str, Any]:
+    """Channels in creation order, a cursor page at a time; `types` public_channel and/or private_channel."""
+    types = {t.strip() for t in (args.text("types") or "public_channel").split(",") if t.strip()}
+    unknown = types - {"public_channel", "private_channel", "mpim", "im"}
+    if unknown:
+        raise SlackError("invalid_types", detail=f"unknown types: {', '.join(sorted(unknown))}")
+    wanted = [
+        c for c in ws.channels.values() if ("private_channel" if c.is_private else "public_channel") in types
+    ]
+    limit = min(max(args.number("limit", LIST_LIMIT_DEFAULT), 1), LIST_LIMIT_MAX)
+    start = _cursor_offset(args.text("cursor"))
+    more = start + limit < len(wanted)
+    return {
+        "channels": [c.as_slack() for c in wanted[start : start + limit]],
+        "response_metadata": {"next_cursor": _cursor(start + limit) if more else ""},
+    }
+
+
 def conversations_info(ws: Workspace, args: Args) -> dict[str, Any]:
     return {"channel": ws.channel(args.text("channel")).as_slack()}
 
@@ -332,6 +352,7 @@ METHODS: dict[str, Callable[[Workspace, Args], dict[str, Any]]] = {
     "users.lookupByEmail": users_lookup_by_email,
     "users.info": users_info,
     "conversations.info": conversations_info,
+    "conversations.list": conversations_list,
     "conversations.join": conversations_join,
     "chat.getPermalink": chat_get_permalink,
     "views.open": views_open,

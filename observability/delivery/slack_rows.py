@@ -40,6 +40,8 @@ SLACK_KINDS = (CHANNEL, CARD, CARD_UPDATE, THREAD, DIGEST, EPHEMERAL)
 QUEUED_KEY = "obs.delivery.queued"
 # Kinds that post a new message: each carries its outbox id as message metadata.
 POSTING_KINDS = (CARD, THREAD, DIGEST)
+# Kinds a failed answer leaves in doubt (Slack may have done it): posts, and creating the channel
+DOUBTFUL_KINDS = (*POSTING_KINDS, CHANNEL)
 
 _INSERT = RowInsert(
     OutboxMessage,

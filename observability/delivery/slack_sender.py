@@ -3,7 +3,9 @@
 Exactly once: every posted message carries `metadata` {event_type: obs_outbox, outbox_id}. A row
 whose last attempt may have been accepted (timeout, 5xx, a sender that died holding it) is first
 looked for in the channel (`conversations.history`, or `conversations.replies` for a thread line)
-and only posted when it is not there. Rate limits are held per (method, channel), never for all.
+and only posted when it is not there; a channel create in doubt that then meets `name_taken` takes
+the channel if this bot created it (slack_lookup.py). Rate limits are held per (method, channel),
+never for all.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import aiohttp
@@ -26,6 +28,7 @@ from observability.delivery.card_source import RunbookSlugOf, card_data, digest_
 from observability.delivery.channel_names import channel_name
 from observability.delivery.mrkdwn import escape
 from observability.delivery.sender import Message, Outcome, Result, retry, sent
+from observability.delivery.slack_lookup import METADATA_EVENT, ChannelDirectory, find_post
 from observability.store.delivery_models import PLACE_CHANNEL, SlackDigest, SlackIncident
 from observability.store.engine import serial_writes
 from observability.store.escalation_models import OUTBOX_PENDING, OUTBOX_SENT, OutboxMessage
@@ -33,9 +36,7 @@ from observability.store.models import Incident
 
 log = logging.getLogger(__name__)
 
-METADATA_EVENT = "obs_outbox"
 NAME_ATTEMPTS = 20
-HISTORY_PAGES = 5
 # Errors that no retry can fix: the row is a dead letter at once.
 FATAL_ERRORS = frozenset(
     {
@@ -75,6 +76,7 @@ class SlackSender:
         self.runbook_slug_of = runbook_slug_of
         self.clock = clock
         self._holds: dict[tuple[str, str], float] = {}
+        self.directory = ChannelDirectory(self._call)
 
     def handles(self, kind: str) -> bool:
         return kind in slack_rows.SLACK_KINDS
@@ -89,8 +91,7 @@ class SlackSender:
             return self._failed(exc, message)
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             error = f"{type(exc).__name__}: {exc}"[:500]
-            doubt = message.kind in slack_rows.POSTING_KINDS
-            return Result(Outcome.IN_DOUBT if doubt else Outcome.RETRY, error=error)
+            return Result(_doubt_or_retry(message), error=error)
 
     # --- the kinds -------------------------------------------------------------------------
     async def _channel(self, message: Message) -> Result:
@@ -103,7 +104,7 @@ class SlackSender:
             title = escape(incident.title)
             topic = f"[{incident.severity or 'unknown'}] {title} — {self._incident_url(incident.id)}"
         if not channel:
-            created = await self._create_channel(message.incident_id, opened_at, incident.title)
+            created = await self._create_channel(message, opened_at, incident.title)
             if created is None:
                 return Result(Outcome.FAILED, error=f"name_taken for {NAME_ATTEMPTS} names in a row")
             channel = created
@@ -111,16 +112,25 @@ class SlackSender:
         await self._call("conversations.setTopic", channel, channel=channel, topic=topic[:250])
         return sent(channel)
 
-    async def _create_channel(self, incident_id: int, opened_at: datetime, title: str) -> str | None:
+    async def _create_channel(self, message: Message, opened_at: datetime, title: str) -> str | None:
+        incident_id = message.incident_id
         for attempt in range(NAME_ATTEMPTS):
             name = channel_name(incident_id, opened_at, title, attempt)
             try:
                 response = await self._call("conversations.create", "", name=name, is_private=False)
+                channel_id = str(response["channel"]["id"])
             except SlackApiError as exc:
-                if _error(exc) == "name_taken":
+                if _error(exc) != "name_taken":
+                    raise
+                # In doubt, the taken name may be this row's own channel, created before a crash
+                # or a lost answer: take it rather than leave it empty and make the next one.
+                adopted = (
+                    await self.directory.own_channel(name, message.created_at) if message.in_doubt else None
+                )
+                if adopted is None:
                     continue  # the next name at once: waiting would not free this one
-                raise
-            channel_id = str(response["channel"]["id"])
+                log.info("incident %s: taking channel %s, created by an attempt in doubt", incident_id, name)
+                channel_id = adopted
             # Stored at once, in its own transaction: a retry must not create a second channel.
             with serial_writes(self.sessions), self.sessions.begin() as session:
                 place = session.get(SlackIncident, incident_id)
@@ -281,38 +291,7 @@ class SlackSender:
     async def _find(
         self, channel: str, message_id: int, since: datetime, thread_ts: str = ""
     ) -> tuple[str, str] | None:
-        """(channel id, ts) of the message this row posted before, if it did (by its metadata).
-
-        Only a channel id can be read back: the first post to a shared channel known by name alone
-        cannot be checked, and is posted again (logged) — at least once rather than never.
-        """
-        if channel.startswith("#"):
-            log.warning(
-                "outbox row %s: cannot check %s for an earlier post (no channel id yet)", message_id, channel
-            )
-            return None
-        method = "conversations.replies" if thread_ts else "conversations.history"
-        fields: dict[str, Any] = {
-            "channel": channel,
-            "include_all_metadata": True,
-            "oldest": f"{(since - timedelta(minutes=1)).timestamp():.6f}",
-            "limit": 200,
-        }
-        if thread_ts:
-            fields["ts"] = thread_ts
-        for _page in range(HISTORY_PAGES):
-            response = await self._call(method, channel, **fields)
-            for posted in response.get("messages", []):
-                payload = (posted.get("metadata") or {}).get("event_payload") or {}
-                if (posted.get("metadata") or {}).get("event_type") == METADATA_EVENT and int(
-                    payload.get("outbox_id", -1)
-                ) == message_id:
-                    return str(response.get("channel") or channel), str(posted["ts"])
-            cursor = (response.get("response_metadata") or {}).get("next_cursor")
-            if not cursor:
-                return None
-            fields["cursor"] = cursor
-        return None
+        return await find_post(self._call, self.directory, channel, message_id, since, thread_ts)
 
     def _failed(self, exc: SlackApiError, message: Message) -> Result:
         status, error = exc.response.status_code, _error(exc)
@@ -322,8 +301,7 @@ class SlackSender:
         if error == "message_limit_exceeded":
             return retry(text)
         if status >= 500:
-            doubt = message.kind in slack_rows.POSTING_KINDS
-            return Result(Outcome.IN_DOUBT if doubt else Outcome.RETRY, error=text)
+            return Result(_doubt_or_retry(message), error=text)
         if error in FATAL_ERRORS:
             return Result(Outcome.FAILED, error=text)
         return retry(text)
@@ -395,6 +373,11 @@ def _coalesce(ids: list[int], into: int, clock: Callable[[], datetime]) -> Calla
         )
 
     return record
+
+
+def _doubt_or_retry(message: Message) -> Outcome:
+    """A failure after which Slack may have done the call anyway: a post or a channel create."""
+    return Outcome.IN_DOUBT if message.kind in slack_rows.DOUBTFUL_KINDS else Outcome.RETRY
 
 
 def _error(exc: SlackApiError) -> str:

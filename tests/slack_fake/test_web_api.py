@@ -269,6 +269,27 @@ def test_info_and_permalink_calls(client: WebClient, fake_slack: FakeSlack) -> N
     assert httpx.get(permalink).status_code == 200
 
 
+def test_conversations_list_pages_channels_by_type_with_their_creator(client: WebClient) -> None:
+    made = [client.conversations_create(name=f"inc-list-{i}")["channel"]["id"] for i in range(5)]
+    hidden = client.conversations_create(name="inc-list-private", is_private=True)["channel"]["id"]
+    seen, cursor, pages = [], "", 0
+    while True:
+        page = client.conversations_list(types="public_channel", limit=2, cursor=cursor or None)
+        seen += page["channels"]
+        pages += 1
+        cursor = page["response_metadata"]["next_cursor"]
+        if not cursor:
+            break
+    ids = [channel["id"] for channel in seen]
+    assert set(made) <= set(ids) and hidden not in ids and pages >= 3
+    assert {c["creator"] for c in seen if c["id"] in made} == {"U0BOT00001"}
+    private = client.conversations_list(types="private_channel")["channels"]
+    assert [c["id"] for c in private] == [hidden]
+    with pytest.raises(SlackApiError) as refused:
+        client.conversations_list(types="public_channel,rooms")
+    assert slack_error(refused.value) == "invalid_types"
+
+
 def test_admin_messages_carry_wall_clock_accept_and_edit_times(
     client: WebClient, fake_slack: FakeSlack
 ) -> None:
