@@ -8,6 +8,7 @@ One process per test session on a free port, started with incident/people.yml as
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,17 +24,24 @@ DEFAULT_ALERTS_CHANNEL = "alerts"
 MATRIX = REPO_ROOT / "incident" / "escalation.yml"
 
 
-@pytest.fixture(scope="session")
-def fake_slack_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeSlack]:
+@contextlib.contextmanager
+def seeded_fake_slack(log_dir: Path) -> Iterator[FakeSlack]:
+    """A fake Slack of its own on a free port: fresh secrets, people.yml's users, the seeded channels."""
     with run_fake_slack(
         free_port(),
-        tmp_path_factory.mktemp("fake-slack"),
+        log_dir,
         signing_secret=f"test-signing-secret-{secrets.token_hex(8)}",
         bot_token=f"xoxb-test-{secrets.token_hex(8)}",
         users=REPO_ROOT / "incident" / "people.yml",
         channels=[DEFAULT_ALERTS_CHANNEL],
         channels_from=MATRIX,
     ) as fake:
+        yield fake
+
+
+@pytest.fixture(scope="session")
+def fake_slack_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeSlack]:
+    with seeded_fake_slack(tmp_path_factory.mktemp("fake-slack")) as fake:
         yield fake
 
 

@@ -12,8 +12,8 @@ class StormCounts:
     incidents: int
     alerts: int
     fired_steps: int
-    pages: int
-    duplicate_pages: int  # outbox rows beyond the first for one (incident, step, target)
+    pages: int  # escalation pages (outbox rows of kind `page`; Slack's rows are not pages)
+    duplicate_pages: int  # page rows beyond the first for one (incident, step, target)
     duplicate_escalations: int  # `escalated` timeline events beyond the first for one step
     incidents_without_a_page: int
 
@@ -28,10 +28,11 @@ def storm_counts(database_url: str, prefix: str) -> StormCounts:
         "fired_steps": (
             f"SELECT count(*) FROM escalation_steps WHERE fired_at IS NOT NULL AND incident_id IN ({storm})"
         ),
-        "pages": f"SELECT count(*) FROM notification_outbox WHERE incident_id IN ({storm})",
+        "pages": f"SELECT count(*) FROM notification_outbox WHERE kind = 'page' AND incident_id IN ({storm})",
         "duplicate_pages": (
             "SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM notification_outbox "
-            f"WHERE incident_id IN ({storm}) GROUP BY incident_id, escalation_step_id, target) d"
+            f"WHERE kind = 'page' AND incident_id IN ({storm}) "
+            "GROUP BY incident_id, escalation_step_id, target) d"
         ),
         "duplicate_escalations": (
             "SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM timeline_events "
@@ -39,7 +40,7 @@ def storm_counts(database_url: str, prefix: str) -> StormCounts:
         ),
         "incidents_without_a_page": (
             f"SELECT count(*) FROM ({storm}) s WHERE NOT EXISTS "
-            "(SELECT 1 FROM notification_outbox o WHERE o.incident_id = s.incident_id)"
+            "(SELECT 1 FROM notification_outbox o WHERE o.kind = 'page' AND o.incident_id = s.incident_id)"
         ),
     }
     try:

@@ -77,7 +77,7 @@ def test_it_fails_on_demand_then_recovers(fake_pager: FakePager) -> None:
 
 def test_a_timeout_fault_holds_past_the_senders_timeout(fake_pager: FakePager) -> None:
     fake_pager.set_fault("timeout", count=1, hold_seconds=5)
-    with pytest.raises(httpx.ReadTimeout):
-        httpx.post(fake_pager.webhook_url(), json={}, timeout=0.5)
+    with pytest.raises(httpx.TimeoutException):
+        httpx.post(fake_pager.webhook_url(), json={}, timeout=1.0)
     fake_pager.set_fault("none")
     assert fake_pager.accepted() == []
