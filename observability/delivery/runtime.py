@@ -138,7 +138,8 @@ def build_delivery(
         owner=worker_name(),
         policy=policy,
         pacing=timedelta(seconds=settings.delivery_pacing_seconds),
-        lease=timedelta(seconds=max(60.0, 4 * settings.slack_timeout_seconds)),
+        # Never shorter than a few calls: a lease running out mid-send lets a second sender try.
+        lease=timedelta(seconds=max(settings.delivery_lease_seconds, 4 * settings.slack_timeout_seconds)),
     )
     if slack:
         SlackRouting(
