@@ -1,226 +1,217 @@
-"""Requests/s of an instrumented vs a bare FastAPI endpoint, same process, one run.
+"""Instrumentation overhead, side by side in one run: the project's vs the community stack, vs bare.
 
-Two drivers, both in-process: an httpx.AsyncClient over httpx.ASGITransport (a client's view), and
-raw ASGI calls with no HTTP client at all (the strictest view: the endpoint costs ~100 us, so every
-microsecond of instrumentation shows). Instrumented means what a service gets from `setup()` and
-`instrument_app` defaults: the tracer provider setup() builds (set as the global one, so FastAPI's
-own telemetry sees it as in a service), RED metrics by route template, an in-flight gauge, and a
-server span batched to the real OTLP/HTTP exporter, posting to a local receiver in a child process
-(it answers 200 and drops the spans: its CPU is the collector's, not the service's). Bare is the
-same app without any of it: FastAPI routing and validation, FastAPI's own telemetry off (as in a
-process where no OpenTelemetry provider is configured).
-Rates are requests per second of this process's CPU time (time.process_time, which includes the
-span exporter's thread: encoding and posting spans), so other load on the machine skews them less;
-short rounds alternate between the two apps and the overhead is the median of the paired
-(instrumented / bare) ratios.
+Three instrumentations of the same app (bench/overhead/stacks.py): none; the project's
+(`setup()` + `instrument_app`); the community stack (opentelemetry-instrumentation-fastapi on the
+SDK with the same OTLP/HTTP exporter, plus prometheus-fastapi-instrumentator). Both instrumented
+stacks at 100 % and at 10 % sampling (ParentBased(TraceIdRatioBased)), spans posted to a local
+OTLP receiver in a child process. Two workloads: a trivial endpoint, and the reference platform's
+own API (demo/api.py: POST /jobs and GET /jobs/{id}) on a PostgreSQL database of the bench's own.
+
+Figures: CPU time of this process per request (raw ASGI calls, no client), each stack paired with
+the bare app of the same round, median over alternating rounds (bench/overhead/rounds.py).
+`--profile project|community` prints where that stack's time goes instead (py-spy, as a goal
+the run misses does: its profile is recorded under the figures in BENCHMARKS.md).
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
-import logging
+import math
 import os
-import statistics
-import subprocess
 import sys
-import time
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections import Counter
+from collections.abc import Sequence
 
-import httpx
+import profiling
 import report
-from fastapi import FastAPI
 from opentelemetry import trace
-from opentelemetry.sdk.trace import TracerProvider
-from prometheus_client import CollectorRegistry
+from overhead import stacks
+from overhead.bench_database import bench_database
+from overhead.receiver import otlp_receiver
+from overhead.rounds import Paired, alternate, cpu_per_request
+from overhead.stacks import Stack
+from overhead.workloads import Workload, platform_api, trivial
 
-from observability.instrument import Telemetry, instrument_app
-from observability.instrument.logs import configure_json_logs
-from observability.instrument.tracing import exporter_from_env, tracer_provider
-
-REQUESTS_PER_ROUND = 500
-GOAL_PERCENT = 10.0
-SAMPLE_RATIO = 0.1
-ROUNDS = 16
-
-# An OTLP/HTTP receiver that accepts every export (HTTP/1.1 keep-alive, as a collector) and drops
-# it; prints its port, then serves until killed.
-RECEIVER = """
-import sys
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-class Accept(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def do_POST(self):
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        self.send_response(200)
-        self.send_header("Content-Type", "application/x-protobuf")
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, *args):
-        pass
-
-server = ThreadingHTTPServer(("127.0.0.1", 0), Accept)
-print(server.server_address[1], flush=True)
-server.serve_forever()
-"""
+BENCH = "instrument"
+THROUGHPUT_GOAL_PERCENT = 10.0  # of the platform API's throughput, at 10 % sampling
+GOAL_SAMPLING = 0.1
+GOAL_SAMPLINGS = (1.0, 0.1)
+PROFILE_WARM_UP = 100
+# 0 % (trivial route only): metrics and never-sampled span contexts, so the rows show what the
+# metrics cost and what the spans add on top of them
+SAMPLINGS = (*GOAL_SAMPLINGS, 0.0)
 
 
-@contextmanager
-def otlp_receiver() -> Iterator[str]:
-    """The traces URL of an accepting OTLP/HTTP receiver in a child process, stopped after."""
-    child = subprocess.Popen([sys.executable, "-c", RECEIVER], stdout=subprocess.PIPE, text=True)
-    try:
-        assert child.stdout is not None
-        yield f"http://127.0.0.1:{int(child.stdout.readline())}/v1/traces"
-    finally:
-        child.terminate()
-        child.wait(timeout=10)
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=21, help="trivial-route rounds (default 21)")
+    parser.add_argument("--requests", type=int, default=400, help="trivial-route requests per app a round")
+    parser.add_argument("--db-rounds", type=int, default=25, help="platform API rounds (default 25)")
+    # ~0.5 s of requests: the flush that ends each app's turn then costs what the project's
+    # exporter (one export every 500 ms) costs a service at full load; shorter turns would charge
+    # each request a larger share of an export's fixed ~1 ms
+    parser.add_argument("--db-requests", type=int, default=150, help="platform API requests per app a round")
+    parser.add_argument("--warm-up", type=int, default=100, help="requests per app before the rounds")
+    parser.add_argument("--seeded-jobs", type=int, default=500, help="jobs in the database before the run")
+    parser.add_argument("--profile", choices=["project", "community"], help="profile one stack instead")
+    parser.add_argument("--profile-sampling", type=float, default=1.0)
+    return parser.parse_args(argv)
 
 
-def production_provider(traces_url: str, sampler: str, sampler_arg: str = "") -> TracerProvider:
-    """The provider setup() builds from these OTEL_* settings: OTLP/HTTP exporter, batched."""
-    settings = {
-        "OTEL_TRACES_EXPORTER": "otlp",
-        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": traces_url,
-        "OTEL_TRACES_SAMPLER": sampler,
-        "OTEL_TRACES_SAMPLER_ARG": sampler_arg,
-    }
-    saved = {name: os.environ.get(name) for name in settings}
-    os.environ.update(settings)
-    try:
-        return tracer_provider("bench", exporter_from_env())
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                del os.environ[name]
-            else:
-                os.environ[name] = value
+def show(workload: Workload, results: dict[str, Paired]) -> None:
+    print(f"\n{workload.name}: bare {results['bare'].cpu_us:.0f} µs CPU a request")
+    for label, figure in results.items():
+        if label != "bare":
+            first, third = figure.added_quartiles
+            print(
+                f"  {label:<26} {figure.cpu_us:7.0f} µs  added {figure.added_us:+6.0f} µs"
+                f" (middle half {first:+.0f}..{third:+.0f})  throughput cost {figure.throughput_cost:5.1f} %"
+            )
 
 
-def build_app(**fastapi_options: object) -> FastAPI:
-    app = FastAPI(**fastapi_options)  # type: ignore[arg-type]
-
-    @app.get("/items/{item_id}")
-    async def read_item(item_id: int) -> dict[str, int]:
-        return {"id": item_id}
-
-    return app
+def ratio(project: Paired, community: Paired) -> float:
+    return project.added_us / community.added_us if community.added_us > 0 else math.nan
 
 
-def build_bare_app() -> FastAPI:
-    """The endpoint without instrumentation, FastAPI's own telemetry included."""
-    # FastAPI traces itself once a global tracer provider exists: left on, the bare side would be
-    # slower and the overhead would look smaller than it is.
-    return build_app(telemetry={"tracing": False, "metrics": False, "logs": False})
-
-
-async def call(app: FastAPI, path: str) -> int:
-    status = 0
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "root_path": "",
-        "query_string": b"",
-        "headers": [(b"host", b"bench")],
-        "client": ("127.0.0.1", 1),
-        "server": ("127.0.0.1", 80),
-    }
-
-    async def receive() -> dict[str, object]:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: dict[str, object]) -> None:
-        nonlocal status
-        if message["type"] == "http.response.start":
-            status = int(message["status"])  # type: ignore[call-overload]
-
-    await app(scope, receive, send)  # type: ignore[arg-type]
-    return status
-
-
-async def raw_asgi_rate(app: FastAPI, count: int) -> float:
-    started = time.process_time()
-    for i in range(count):
-        assert await call(app, f"/items/{i}") == 200
-    return count / (time.process_time() - started)
-
-
-async def httpx_rate(app: FastAPI, count: int) -> float:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
-        started = time.process_time()
-        for i in range(count):
-            assert (await client.get(f"/items/{i}")).status_code == 200
-        return count / (time.process_time() - started)
-
-
-Driver = Callable[[FastAPI, int], Awaitable[float]]
-
-
-async def compare(driver: Driver, bare: FastAPI, instrumented: FastAPI) -> tuple[float, float]:
-    await driver(bare, 300)  # warm up (route compilation, caches)
-    await driver(instrumented, 300)
-    bare_rates, instrumented_rates = [], []
-    for _ in range(ROUNDS):
-        bare_rates.append(await driver(bare, REQUESTS_PER_ROUND))
-        instrumented_rates.append(await driver(instrumented, REQUESTS_PER_ROUND))
-    # each round's instrumented rate against the bare round right before it: a paired ratio that
-    # slow drifts in machine load cancel out of; the median of those ratios is the overhead
-    slowdown = statistics.median(i / b for b, i in zip(bare_rates, instrumented_rates, strict=True))
-    bare_rps = statistics.median(bare_rates)
-    return bare_rps, bare_rps * slowdown
-
-
-def show(label: str, bare_rps: float, instrumented_rps: float, goal: float | None = None) -> None:
-    overhead = (bare_rps - instrumented_rps) / bare_rps * 100
-    added_us = (1 / instrumented_rps - 1 / bare_rps) * 1e6
-    print(
-        f"{label:<34} bare {bare_rps:7.0f} req/s  instrumented {instrumented_rps:7.0f} req/s  "
-        f"overhead {overhead:5.1f} % ({added_us:+.0f} us/request)"
-    )
-    report.record("instrument", f"overhead: {label}", overhead, "%", at_most=goal)
-    report.record("instrument", f"added CPU per request: {label}", added_us, "µs")
-
-
-async def main() -> None:
-    with otlp_receiver() as traces_url:
-        provider = production_provider(traces_url, "parentbased_always_on")
-        trace.set_tracer_provider(provider)  # as setup() does
-        telemetry = Telemetry("bench", provider, CollectorRegistry())
-        bare, instrumented = build_bare_app(), instrument_app(build_app(), telemetry)
-        print(
-            f"{ROUNDS} alternating rounds of {REQUESTS_PER_ROUND} sequential GET /items/{{id}},"
-            " requests per CPU-second; spans: OTLP/HTTP to a local receiver"
+def record(workload: Workload, results: dict[str, Paired], *, is_database: bool, rounds: int) -> None:
+    bare = results["bare"].cpu_us
+    note = f"median of {rounds} rounds, CPU of this process"
+    report.record(BENCH, f"bare CPU per request: {workload.name}", bare, "µs", note=note)
+    for sampling in SAMPLINGS:
+        sampled = f"{sampling:.0%} sampled"
+        if f"project, {sampled}" not in results:
+            continue
+        figures = {name: results[f"{name}, {sampled}"] for name in ("project", "community")}
+        for name, figure in figures.items():
+            first, third = figure.added_quartiles
+            report.record(
+                BENCH,
+                f"added CPU per request, {name}, {sampled}: {workload.name}",
+                figure.added_us,
+                "µs",
+                note=f"median of {rounds} paired differences to bare (middle half {first:.0f}..{third:.0f})",
+            )
+        report.record(
+            BENCH,
+            f"added CPU, project / community, {sampled}: {workload.name}",
+            ratio(figures["project"], figures["community"]),
+            "",  # a ratio
+            at_most=1.0 if sampling in GOAL_SAMPLINGS else None,
+            note="the project's added CPU per request over the community stack's",
         )
-        show("httpx.ASGITransport client", *await compare(httpx_rate, bare, instrumented))
-        show("raw ASGI calls (no client)", *await compare(raw_asgi_rate, bare, instrumented))
-        sampled_provider = production_provider(traces_url, "parentbased_traceidratio", str(SAMPLE_RATIO))
-        sampled = instrument_app(build_app(), Telemetry("bench", sampled_provider, CollectorRegistry()))
-        # the goal (10 % sampling, a client's view); the other rows are context: every request traced,
-        # the raw ASGI driver that shows every microsecond, the opt-in access log
-        show(
-            f"httpx, {SAMPLE_RATIO:.0%} of traces sampled",
-            *await compare(httpx_rate, bare, sampled),
-            goal=GOAL_PERCENT,
-        )
-        show(f"raw ASGI, {SAMPLE_RATIO:.0%} of traces sampled", *await compare(raw_asgi_rate, bare, sampled))
-        sampled_provider.shutdown()
-        with open(os.devnull, "w") as devnull:
-            handler = configure_json_logs("bench", devnull)
-            logged = instrument_app(build_app(), telemetry, access_log=True)
-            show("httpx, + JSON access log (opt-in)", *await compare(httpx_rate, bare, logged))
-            logging.getLogger().removeHandler(handler)
-        provider.shutdown()
-    print("goal: under 10 % slower through a client (see README for what the raw figure means)")
+        if is_database:
+            for name, figure in figures.items():
+                goal = name == "project" and sampling == GOAL_SAMPLING
+                report.record(
+                    BENCH,
+                    f"throughput cost, {name}, {sampled}: {workload.name}",
+                    figure.throughput_cost,
+                    "%",
+                    at_most=THROUGHPUT_GOAL_PERCENT if goal else None,
+                    note=(
+                        f"requests per CPU-second of the API process against bare ({bare:.0f} µs): added "
+                        f"{figure.added_us:.0f} µs, middle half {figure.added_quartiles[0]:.0f}.."
+                        f"{figure.added_quartiles[1]:.0f}"
+                    ),
+                )
+
+
+def profile(stack: Stack, workload: Workload, requests: int) -> Counter[str]:
+    """py-spy samples of this process while `stack`'s app serves `requests` of the workload.
+
+    Runs in a thread of its own with its own event loop, so the bench's loop sits idle meanwhile.
+    """
+    app = stack.build(workload.routes)
+
+    def serve(count: int) -> None:
+        asyncio.run(cpu_per_request(app, workload.exchanges(count), stack))
+
+    serve(PROFILE_WARM_UP)
+    return profiling.profile_while(os.getpid(), lambda: serve(requests))
+
+
+def print_profile(title: str, samples: Counter[str]) -> None:
+    print(f"\n== where the time goes: {title} ({sum(samples.values())} py-spy samples of the GIL holder)")
+    for name, share in profiling.self_time_by_area(samples):
+        print(f"  {share:5.1f} %  {name}")
+    for name, share in profiling.inclusive_by_project_function(samples):
+        print(f"  {share:5.1f} %  {name} (inclusive)")
+
+
+def missed_goals(
+    workload: Workload, results: dict[str, Paired], *, is_database: bool
+) -> list[tuple[float, str]]:
+    """(sampling, what was missed) for each goal the project's figures miss on this workload."""
+    missed = []
+    for sampling in GOAL_SAMPLINGS:
+        sampled = f"{sampling:.0%} sampled"
+        project, community = results[f"project, {sampled}"], results[f"community, {sampled}"]
+        if not ratio(project, community) <= 1.0:
+            missed.append((sampling, f"added CPU at {sampled} not below the community stack's"))
+        if is_database and sampling == GOAL_SAMPLING and project.throughput_cost > THROUGHPUT_GOAL_PERCENT:
+            missed.append((sampling, f"throughput cost over {THROUGHPUT_GOAL_PERCENT:.0f} % at {sampled}"))
+    return missed
+
+
+async def main(argv: Sequence[str] | None = None) -> None:
+    args = parse_args(argv)
+    server_url = os.environ.get("OBS_TEST_POSTGRES_URL", report.DEFAULT_POSTGRES)
+    with otlp_receiver() as receiver, bench_database(server_url, args.seeded_jobs) as database:
+        print(f"platform API on PostgreSQL database {database.name} (dropped after)")
+        stack_list = [stacks.bare()]
+        for sampling in SAMPLINGS:
+            stack_list += [
+                stacks.project(receiver.traces_url, sampling),
+                stacks.community(receiver.traces_url, sampling),
+            ]
+        # a global provider, as setup() and the SDK's documentation both set one: FastAPI's own
+        # telemetry checks for it (the bare app has it off; the other two turn it off themselves)
+        trace.set_tracer_provider(stack_list[1].provider)  # type: ignore[arg-type]
+        platform = platform_api(database.engine, database.job_ids)
+        runs = [
+            (trivial(), stack_list, args.rounds, args.requests),
+            # without the 0 % rows: the platform API's rounds are the long ones
+            (platform, [s for s in stack_list if s.sampling != 0.0], args.db_rounds, args.db_requests),
+        ]
+        try:
+            if args.profile:
+                chosen = next(
+                    s for s in stack_list if s.name == args.profile and s.sampling == args.profile_sampling
+                )
+                for workload, _, _, requests in runs:
+                    stacks_sampled = await asyncio.to_thread(profile, chosen, workload, requests * 10)
+                    print_profile(f"{chosen.label}, {workload.name}", stacks_sampled)
+                return
+            for stack in stack_list[1:]:
+                await stacks.check_ships_telemetry(stack, runs[0][0], receiver)
+            for workload, measured, rounds, requests in runs:
+                print(
+                    f"\n{workload.name}: {rounds} alternating rounds of {requests} sequential requests"
+                    " per app, raw ASGI calls, CPU time of this process"
+                )
+                results = await alternate(
+                    workload, measured, rounds=rounds, requests=requests, warm_up=args.warm_up
+                )
+                show(workload, results)
+                record(workload, results, is_database=workload is platform, rounds=rounds)
+                for sampling, what in missed_goals(workload, results, is_database=workload is platform):
+                    if profiling.py_spy() is None:
+                        print(f"goal missed ({what}); py-spy is not installed, so no profile")
+                        continue
+                    project = next(s for s in stack_list if s.name == "project" and s.sampling == sampling)
+                    try:
+                        sampled = await asyncio.to_thread(profile, project, workload, requests * 10)
+                    except RuntimeError as exc:  # py-spy could not attach: the figures still stand
+                        print(f"goal missed ({what}); no profile: {exc}")
+                        continue
+                    title = f"{project.label}, {workload.name}"
+                    print_profile(title, sampled)
+                    report.record_profile(BENCH, title, sampled, note=f"goal missed: {what}")
+        finally:
+            for stack in stack_list:
+                stack.shutdown()
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    asyncio.run(main(sys.argv[1:]))

@@ -41,14 +41,22 @@ def create_app(
     faults: FaultState | None = None,
     dependency_transport: httpx.BaseTransport | None = None,  # tests: the dependency without a network
 ) -> FastAPI:
-    app = FastAPI(title="platform API")
-    state = faults or FaultState()
+    """The API as it runs: its routes instrumented (RED metrics, spans, access log, pool metrics)."""
     telemetry.registry.register(PoolCollector(engine, "api"))
     dependency = httpx.Client(
         base_url=embedding_url,
         timeout=HEALTH_TIMEOUT_SECONDS,
         transport=InstrumentedTransport(telemetry, EMBEDDING_API, dependency_transport),
     )
+    return instrument_app(platform_routes(engine, dependency, faults), telemetry, access_log=True)
+
+
+def platform_routes(
+    engine: Engine, dependency: httpx.Client, faults: FaultState | None = None, **fastapi_options: Any
+) -> FastAPI:
+    """The API's routes without any instrumentation (bench/instrument.py adds each kind to them)."""
+    app = FastAPI(title="platform API", **fastapi_options)
+    state = faults or FaultState()
 
     def injected_errors() -> None:
         if state.should_fail():
@@ -85,7 +93,7 @@ def create_app(
         log.warning("faults changed", extra={"faults": updated.model_dump()})
         return updated
 
-    return instrument_app(app, telemetry, access_log=True)
+    return app
 
 
 def _check_database(engine: Engine) -> str:

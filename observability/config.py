@@ -67,6 +67,12 @@ class Settings(BaseSettings):
     )
     delivery_backoff_seconds: float = Field(1.0, gt=0, description="first retry delay (doubles each time)")
     delivery_max_backoff_seconds: float = Field(300.0, gt=0, description="longest retry delay")
+    delivery_lease_seconds: float = Field(
+        60.0,
+        gt=0,
+        description="how long a claimed notification is held before another sender may retry it in doubt"
+        " (at least 4 Slack call timeouts)",
+    )
     delivery_dead_after_seconds: float = Field(
         3600.0, gt=0, description="give a notification up (a dead letter) this long after it was queued"
     )

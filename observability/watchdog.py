@@ -27,6 +27,7 @@ from observability.incidents.alert_facts import RunbookLink
 from observability.incidents.payload import AlertmanagerNotification
 from observability.ingest.transaction import WATCHDOG_ALERTNAME, DuplicateNotification, write_notification
 from observability.store.models import RESOLVED, Heartbeat, Incident, IncidentAlert
+from observability.store.outage import log_job_failure
 
 log = logging.getLogger(__name__)
 
@@ -202,7 +203,7 @@ def add_watchdog_job(
     def run() -> None:
         try:
             run_check(sessions, clock(), timeout=timeout, runbooks=runbooks, matrix=matrix)
-        except Exception:  # a database hiccup must not kill the job; the next run retries
-            log.exception("dead-man's switch check failed")
+        except Exception as exc:  # a database outage must not kill the job; the next run retries
+            log_job_failure(log, "dead-man's switch check", exc)
 
     scheduler.add_job(run, "interval", seconds=interval, id=WATCHDOG_JOB_ID, max_instances=1, coalesce=True)

@@ -27,6 +27,7 @@ from observability.delivery.webhook_sender import PAGE
 from observability.store.delivery_models import OUTBOX_DEAD, OUTBOX_SKIPPED
 from observability.store.engine import serial_writes
 from observability.store.escalation_models import OUTBOX_PENDING, OUTBOX_SENT
+from observability.store.outage import log_job_failure
 
 log = logging.getLogger(__name__)
 
@@ -122,8 +123,8 @@ class OutboxSender:
                 result = Result(Outcome.IN_DOUBT, error=f"{type(exc).__name__}: {exc}"[:500])
         try:
             self._settle(message, result)
-        except Exception:  # the lease runs out and the row is retried (in doubt)
-            log.exception("settling outbox row %s failed", message.id)
+        except Exception as exc:  # the lease runs out and the row is retried (in doubt)
+            log_job_failure(log, f"settling outbox row {message.id}", exc)
 
     def _settle(self, message: Message, result: Result) -> None:
         now = self.clock()

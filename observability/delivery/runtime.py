@@ -29,6 +29,7 @@ from observability.delivery.slack_sender import SlackSender
 from observability.delivery.webhook_sender import WebhookSender
 from observability.escalation.engine import worker_name
 from observability.escalation.matrix import Matrix
+from observability.store.outage import log_job_failure
 
 log = logging.getLogger(__name__)
 
@@ -76,8 +77,8 @@ class Delivery:
         try:
             asyncio.run(self.sender.run_for(RUN_SECONDS, stop=stopped))
             self.last_error = ""
-        except Exception as exc:  # a database hiccup must not kill the job; the next run retries
-            log.exception("outbox sender run failed")
+        except Exception as exc:  # a database outage must not kill the job; the next run retries
+            log_job_failure(log, "outbox sender run", exc)
             self.last_error = type(exc).__name__
         finally:
             with self._lock:
@@ -137,7 +138,8 @@ def build_delivery(
         owner=worker_name(),
         policy=policy,
         pacing=timedelta(seconds=settings.delivery_pacing_seconds),
-        lease=timedelta(seconds=max(60.0, 4 * settings.slack_timeout_seconds)),
+        # Never shorter than a few calls: a lease running out mid-send lets a second sender try.
+        lease=timedelta(seconds=max(settings.delivery_lease_seconds, 4 * settings.slack_timeout_seconds)),
     )
     if slack:
         SlackRouting(

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from observability.escalation import steps
 from observability.escalation.firing import fire_due_steps
 from observability.escalation.matrix import Matrix
+from observability.store.outage import log_job_failure
 
 log = logging.getLogger(__name__)
 
@@ -115,8 +116,8 @@ def add_escalation_job(scheduler: BaseScheduler, engine: EscalationEngine, *, in
             # Stop well before the next run is due (a run overruns by one batch at most): a run
             # still going at the next trigger makes APScheduler skip that one, a gap in polling.
             engine.run_for(interval * RUN_SHARE)
-        except Exception:  # a database hiccup must not kill the job; the next run retries
-            log.exception("escalation tick failed")
+        except Exception as exc:  # a database outage must not kill the job; the next run retries
+            log_job_failure(log, "escalation tick", exc)
 
     scheduler.add_job(
         run,

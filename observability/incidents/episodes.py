@@ -22,11 +22,20 @@ def impact_started_at(
 ) -> datetime:
     """The earliest firing alert's start minus its rule's `for`; never after `detected_at`."""
     starts = [
-        alert.startsAt - rule_for.get(alert.labels.get(ALERTNAME, ""), timedelta(0))
+        before(alert.startsAt, rule_for.get(alert.labels.get(ALERTNAME, ""), timedelta(0)))
         for alert in alerts
         if alert.status == FIRING
     ]
     return min([*starts, detected_at])
+
+
+def before(moment: datetime, span: timedelta) -> datetime:
+    """`moment - span`, or the earliest datetime when that is before year 1 (an alert may say it
+    started at 0001-01-01; every window drawn back from it must still be a date)."""
+    try:
+        return moment - span
+    except OverflowError:
+        return datetime.min.replace(tzinfo=moment.tzinfo)
 
 
 def mitigated_at(alerts: Iterable[AlertmanagerAlert], now: datetime) -> datetime:

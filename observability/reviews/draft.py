@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from urllib.parse import parse_qs, urlsplit
 
 from observability.incidents.durations import DEFINITIONS, EpisodeTimes, durations
+from observability.incidents.episodes import before
 from observability.reviews.timeline import TimelineEntry, TimelineRow, merge_timeline
 
 # The impact window of the graphs and dashboard links: this much before and after the incident.
@@ -170,7 +171,7 @@ def build_draft(
     entries = merge_timeline(timeline)
     escalations = tuple(_escalation(entry, people) for entry in entries if entry.kind == "escalated")
     window_end = impact_end + WINDOW_MARGIN if impact_end is not None else None
-    window_start = impact_start - WINDOW_MARGIN
+    window_start = before(impact_start, WINDOW_MARGIN)
     return ReviewDraft(
         incident_id=incident.id,
         title=incident.title,

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from observability.incidents.episodes import before
 from observability.reviews.draft import ReviewAlert, ReviewDraft
 from observability.reviews.graph_plot import Marks, draw
 from observability.reviews.graph_query import GraphQuery, UnparsableExpression, graph_query
@@ -105,7 +106,7 @@ def _marks(draft: ReviewDraft, alert: ReviewAlert, durations: dict[str, float]) 
     episodes = draft.episodes
     pending_from = None
     if alert.alertname in durations:
-        pending_from = alert.starts_at - timedelta(seconds=durations[alert.alertname])
+        pending_from = before(alert.starts_at, timedelta(seconds=durations[alert.alertname]))
     elif episodes and episodes[0].impact_started_at < alert.starts_at:
         pending_from = episodes[0].impact_started_at
     return Marks(

@@ -8,6 +8,7 @@ answers each route really gives.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,8 +19,16 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
 from observability.site import INCIDENT_PAGES, RUNBOOK_PAGES, Links, error_page
+from observability.store.outage import (
+    RETRY_AFTER_SECONDS,
+    UNAVAILABLE_ERRORS,
+    database_unavailable,
+    unavailable_reason,
+)
 from observability.web.page_headers import SECURITY_HEADERS
 from observability.web.request_limits import Message, Scope, Send
+
+log = logging.getLogger(__name__)
 
 PROBLEM = {"application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
 # Paths people open in a browser: their errors are pages, not JSON.
@@ -32,6 +41,7 @@ TITLES = {
     404: "Not found",
     405: "Not allowed",
     429: "Too many attempts",
+    503: "Service unavailable",
 }
 
 
@@ -39,6 +49,8 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(ClientDisconnect, _client_gone)
+    for error in UNAVAILABLE_ERRORS:
+        app.add_exception_handler(error, _database_unavailable)
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -52,6 +64,20 @@ def install(app: FastAPI) -> None:
 async def _client_gone(request: Request, exc: Exception) -> Response:
     # The client hung up before its body ended: nothing was written, and nobody reads the answer.
     return answer(request.url.path, 400, "the client disconnected before the request body ended")
+
+
+async def _database_unavailable(request: Request, exc: Exception) -> Response:
+    if not database_unavailable(exc):
+        raise exc  # a bug (SQLite's OperationalError for a missing table): the 500 it is
+    # The database is down or restarting: nothing the client sent is wrong, and retrying works.
+    log.warning(
+        "database unavailable, %s %s answered 503: %s",
+        request.method,
+        request.url.path,
+        unavailable_reason(exc),
+    )
+    detail = "The database is unavailable; try again in a moment."
+    return answer(request.url.path, 503, detail, {"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
 def is_browser_path(path: str) -> bool:

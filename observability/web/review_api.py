@@ -22,6 +22,7 @@ from observability.incidents.errors import IncidentNotFound
 from observability.reviews.context import ReviewContext, review_context
 from observability.reviews.versions import StoredReview, count_versions, get_version, make_review, stored_pngs
 from observability.reviews.wanted import ReviewDrafter
+from observability.store.outage import log_job_failure
 from observability.web.clock import clock_of, now_of
 from observability.web.incident_schemas import Problem
 from observability.web.incidents_api import NOT_FOUND, IncidentId
@@ -87,8 +88,8 @@ def schedule(app: FastAPI, scheduler: BaseScheduler) -> None:
 def _draft(drafter: ReviewDrafter) -> None:
     try:
         drafter.run_once()
-    except Exception:  # a database hiccup must not kill the job; the next run retries
-        log.exception("review drafts failed")
+    except Exception as exc:  # a database outage must not kill the job; the next run retries
+        log_job_failure(log, "review drafts", exc)
 
 
 def current_review(

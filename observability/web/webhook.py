@@ -2,7 +2,8 @@
 
 401 without the bearer token, 413 above the body limit (counted while reading), 400 for malformed
 JSON, 422 naming the field for a notification that is not Alertmanager webhook version 4; 200
-only once the notification is committed, 500 when it could not be (Alertmanager then retries).
+only once the notification is committed; 503 (with Retry-After) while the database is unavailable,
+500 for any other failure to commit: Alertmanager retries both.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from observability.incidents.payload import AlertmanagerNotification, nul_field
 from observability.ingest.alertmanager_api import fetch_group_alerts
 from observability.ingest.pipeline import ingest_notification
 from observability.ingest.postgres_statements import prefer_generic_plans
+from observability.store.outage import RETRY_AFTER_SECONDS, database_unavailable, unavailable_reason
 from observability.web.clock import Now
 
 log = logging.getLogger(__name__)
@@ -66,6 +68,8 @@ def _inline_schema() -> dict[str, Any]:
 
 def _error(status: int, detail: str, **extra: Any) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if status == 503:
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
     return JSONResponse({"detail": detail, **extra}, status_code=status, headers=headers)
 
 
@@ -113,6 +117,7 @@ def _field(location: tuple[int | str, ...]) -> str:
         413: {"description": "body larger than OBS_MAX_BODY_BYTES"},
         422: {"description": "not an Alertmanager webhook v4 notification; the field is named"},
         500: {"description": "not committed; Alertmanager retries"},
+        503: {"description": "not committed, the database is unavailable; Alertmanager retries"},
     },
     openapi_extra={
         "requestBody": {"required": True, "content": {"application/json": {"schema": _inline_schema()}}}
@@ -147,7 +152,18 @@ async def alertmanager_webhook(request: Request, now: Now) -> JSONResponse:
         )
         # asyncio's executor hand-off is cheaper than anyio's thread pool on this hot path.
         result = await asyncio.get_running_loop().run_in_executor(_INGEST_THREADS, ingest)
-    except Exception:
+    except Exception as exc:
+        if database_unavailable(exc):
+            # An outage, not a bug: one line per refused notification, no traceback.
+            log.warning(
+                "database unavailable, notification of group %r refused: %s",
+                parsed.groupKey,
+                unavailable_reason(exc),
+            )
+            return _error(
+                503,
+                "the notification was not stored: the database is unavailable; Alertmanager will retry it",
+            )
         log.exception("could not store a notification of group %r", parsed.groupKey)
         return _error(500, "the notification was not stored; Alertmanager will retry it")
     return JSONResponse({"status": "ok", "outcome": result.outcome, "incident_id": result.incident_id})
