@@ -9,7 +9,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from observability.escalation.plan import PlannedStep
+from observability.incidents.lifecycle import SEVERITY_CHANGED
 from observability.store.escalation_models import STEP_CANCELLED, STEP_PENDING, EscalationStep
+from observability.store.models import TimelineEvent
 from observability.store.row_insert import RowInsert
 
 _INSERT_STEPS = RowInsert(
@@ -72,13 +74,26 @@ def next_round(session: Session, incident_id: int) -> int:
 
 
 def current_policy(session: Session, incident_id: int) -> str | None:
-    """The policy of the incident's latest round, if it was ever planned."""
-    return session.scalar(
-        select(EscalationStep.policy)
+    """The policy the incident escalates under: its latest round's, or the one a later severity
+    change re-planned it under (an acknowledged incident's re-plan may have planned no step)."""
+    planned = session.execute(
+        select(EscalationStep.policy, EscalationStep.created_at)
         .where(EscalationStep.incident_id == incident_id)
         .order_by(EscalationStep.round.desc(), EscalationStep.id.desc())
         .limit(1)
-    )
+    ).first()
+    for data, at in session.execute(
+        select(TimelineEvent.data, TimelineEvent.at)
+        .where(TimelineEvent.incident_id == incident_id, TimelineEvent.kind == SEVERITY_CHANGED)
+        .order_by(TimelineEvent.at.desc(), TimelineEvent.id.desc())
+        .limit(5)
+    ):
+        replanned = (data or {}).get("policy")
+        if replanned and (planned is None or at >= planned.created_at):
+            return str(replanned)
+        if replanned:
+            break  # an older re-plan: the steps planned since are the newer word
+    return None if planned is None else str(planned.policy)
 
 
 def next_due_at(session: Session) -> datetime | None:

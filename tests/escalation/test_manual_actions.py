@@ -151,6 +151,17 @@ def test_changing_the_severity_of_an_acknowledged_incident_re_arms_by_the_new_po
     assert desk.incident(incident).status == "acknowledged"
 
 
+def test_escalate_now_after_a_re_plan_that_planned_nothing_pages_by_the_new_policy(desk: Desk) -> None:
+    incident = desk.open(T)  # platform-critical
+    desk.tick(T)
+    desk.acknowledge(incident, T + 5 * MIN)
+    change_severity(desk, incident, "info", T + 6 * MIN)  # informational: no ack timeout, no step
+    assert desk.steps(incident, STEP_PENDING) == []
+    desk.escalate(incident, T + 8 * MIN, actor="lena")
+    # informational's first step, not platform-critical's round again
+    assert paged(desk.escalations(incident)[-1]) == [("channel:#alerts-info", "#alerts-info")]
+
+
 def test_a_severity_change_under_the_same_policy_keeps_the_plan(desk: Desk) -> None:
     incident = desk.open(T, service="mystery")  # the default policy, whatever the severity
     desk.tick(T)
