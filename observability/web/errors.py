@@ -156,11 +156,17 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return answer(request.url.path, exc.status_code, detail, headers)
 
 
+# Routes that answer without the database (liveness): no 503 for an unavailable one
+NO_DATABASE_PATHS = frozenset({"/healthz"})
+UNAVAILABLE_DESCRIPTION = "the database is unavailable; try again after Retry-After"
+
+
 def document_refusals(document: dict[str, Any], limit: int) -> dict[str, Any]:
-    """Add the 400/401/413 answers each operation gives to `document` (those not listed yet).
+    """Add the 400/401/413/503 answers each operation gives to `document` (those not listed yet).
 
     413 everywhere (the body limit is in front of every route), 400 where a JSON body is parsed,
-    401 where an API operation asks for a bearer token (its `security`); pages list their own.
+    401 where an API operation asks for a bearer token (its `security`); pages list their own;
+    503 wherever the database is read (observability.store.outage: while it is unavailable).
     """
     from observability.web.request_limits import too_large
 
@@ -179,4 +185,6 @@ def document_refusals(document: dict[str, Any], limit: int) -> dict[str, Any]:
                 # observability.auth.failure_limit: too many wrong tokens from one client.
                 responses.setdefault("429", {"description": "too many wrong tokens; see Retry-After", **body})
             responses.setdefault("413", {"description": too_large(limit), **body})
+            if path not in NO_DATABASE_PATHS:
+                responses.setdefault("503", {"description": UNAVAILABLE_DESCRIPTION, **body})
     return document

@@ -165,3 +165,26 @@ def test_a_missing_table_or_a_bad_statement_is_a_bug_not_an_outage(tmp_path: Pat
     assert not database_unavailable(missing.value)
     assert not database_unavailable(syntax.value)
     assert not database_unavailable(ValueError("not a database error"))
+
+
+def test_every_route_answering_503_while_postgresql_is_down_documents_it_and_none_answers_500(
+    on_server: Service, server: PrivatePostgres
+) -> None:
+    from tests.api.test_openapi_refusals import concrete, operations, token_for
+
+    on_server.fire("g-documented")
+    routes = [
+        (method, path, operation) for method, path, operation in operations(on_server) if method == "GET"
+    ]
+    server.stop("fast")
+    unavailable = []
+    for method, path, operation in routes:
+        response = on_server.client.request(method, concrete(path), headers=token_for(path))
+        assert response.status_code != 500, (path, response.text[:200])
+        if response.status_code == 503:
+            unavailable.append(path)
+            assert "503" in operation["responses"], path
+            if path != "/readyz":  # a probe's answer, not a request to retry
+                assert response.headers.get("Retry-After") == "5", (path, dict(response.headers))
+    server.start()
+    assert "/api/v1/incidents" in unavailable and "/readyz" in unavailable and len(unavailable) >= 10
