@@ -14,7 +14,7 @@ from observability.delivery.channel_names import channel_name
 from observability.store.delivery_models import SlackIncident
 from observability.store.escalation_models import OutboxMessage
 from tests.delivery.live import LiveService, live_service, wait_for
-from tests.delivery.test_slack_delivery import SHARED, pending, top_level
+from tests.delivery.test_slack_delivery import SHARED, outbox_row, pending, top_level
 from tests.delivery.test_slack_flow import ANNA, card
 
 
@@ -76,10 +76,5 @@ def test_a_first_post_to_a_shared_channel_by_name_in_doubt_is_found_not_posted_t
     wait_for(lambda: pending(svc) == 0, "the outbox to drain", timeout=60)
     cards = [m for m in top_level(fake_slack, SHARED) if f"#{incident_id}" in m["text"]]
     assert len(cards) == 1
-    with svc.app.state.sessions() as session:
-        row = session.scalars(
-            select(OutboxMessage).where(
-                OutboxMessage.kind == "slack.card", OutboxMessage.incident_id == incident_id
-            )
-        ).one()
+    row = outbox_row(svc, "slack.card", incident_id)
     assert row.status == "sent" and row.delivered_ref == cards[0]["ts"] and row.attempts == 2

@@ -32,6 +32,14 @@ def pending(svc: LiveService) -> int:
         return int(session.scalar(select(func.count()).where(OutboxMessage.status == "pending")) or 0)
 
 
+def outbox_row(svc: LiveService, kind: str, incident_id: int) -> OutboxMessage:
+    """The incident's one outbox row of `kind`, as stored."""
+    with svc.app.state.sessions() as session:
+        return session.scalars(
+            select(OutboxMessage).where(OutboxMessage.kind == kind, OutboxMessage.incident_id == incident_id)
+        ).one()
+
+
 def top_level(fake: FakeSlack, channel: str) -> list[dict[str, Any]]:
     return [m for m in fake.messages(channel) if not m.get("thread_ts") or m.get("thread_ts") == m["ts"]]
 
@@ -63,12 +71,7 @@ def test_a_post_accepted_but_answered_500_is_found_in_history_not_posted_twice(
     cards = [m for m in top_level(fake_slack, SHARED) if f"#{incident_id}" in m["text"]]
     assert len(cards) == 1
     assert any(c["method"] == "conversations.history" for c in fake_slack.calls())
-    with svc.app.state.sessions() as session:
-        row = session.scalars(
-            select(OutboxMessage).where(
-                OutboxMessage.kind == "slack.card", OutboxMessage.incident_id == incident_id
-            )
-        ).one()
+    row = outbox_row(svc, "slack.card", incident_id)
     assert row.status == "sent" and row.delivered_ref == cards[0]["ts"] and row.attempts == 2
 
 
