@@ -37,6 +37,15 @@ STEPS = table(
 )
 
 
+def downgrade_to(engine: sa.Engine, revision: str) -> None:
+    """The schema as it was at `revision` (the rows written next are what that release stored)."""
+    with engine.connect() as connection:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)
+        connection.commit()
+
+
 def incident(incident_id: int, **values: object) -> dict[str, object]:
     row: dict[str, object] = {
         "id": incident_id,
@@ -65,11 +74,7 @@ def incident(incident_id: int, **values: object) -> dict[str, object]:
 def test_0004_backfills_one_episode_per_existing_incident(store_url: str) -> None:
     engine = make_engine(store_url)
     try:
-        with engine.connect() as connection:
-            config = alembic_config()
-            config.attributes["connection"] = connection
-            command.downgrade(config, "0003")
-            connection.commit()
+        downgrade_to(engine, "0003")
         with engine.begin() as connection:
             connection.execute(
                 INCIDENTS.insert(),
@@ -174,11 +179,7 @@ def test_0010_dates_a_reopened_incidents_backfilled_episode_from_its_reopen(stor
     reopen, again = T0 + 60 * MIN, T0 + 120 * MIN
     engine = make_engine(store_url)
     try:
-        with engine.connect() as connection:
-            config = alembic_config()
-            config.attributes["connection"] = connection
-            command.downgrade(config, "0003")
-            connection.commit()
+        downgrade_to(engine, "0003")
         with engine.begin() as connection:
             connection.execute(
                 INCIDENTS.insert(),
