@@ -13,6 +13,7 @@ C code that releases the GIL (HTTP parsing, libpq) is not sampled. The result go
 
 from __future__ import annotations
 
+import functools
 import re
 import shutil
 import subprocess
@@ -92,6 +93,7 @@ def area(frame: str) -> str:
     return "/".join(parts[:depth]).removesuffix(".py")
 
 
+@functools.cache  # one look through the tree per (file, function), not per stack
 def _project_package(file_name: str, function: str) -> str | None:
     """The project package of a bare file name; the one defining `function` when several have it."""
     candidates = sorted((REPO / "observability").rglob(file_name))
