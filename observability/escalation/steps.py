@@ -82,17 +82,16 @@ def current_policy(session: Session, incident_id: int) -> str | None:
         .order_by(EscalationStep.round.desc(), EscalationStep.id.desc())
         .limit(1)
     ).first()
+    # The latest change that re-planned (one under the same policy names none) says it, unless
+    # steps were planned after it.
     for data, at in session.execute(
         select(TimelineEvent.data, TimelineEvent.at)
         .where(TimelineEvent.incident_id == incident_id, TimelineEvent.kind == SEVERITY_CHANGED)
         .order_by(TimelineEvent.at.desc(), TimelineEvent.id.desc())
-        .limit(5)
     ):
         replanned = (data or {}).get("policy")
-        if replanned and (planned is None or at >= planned.created_at):
-            return str(replanned)
         if replanned:
-            break  # an older re-plan: the steps planned since are the newer word
+            return str(replanned) if planned is None or at >= planned.created_at else str(planned.policy)
     return None if planned is None else str(planned.policy)
 
 
