@@ -14,7 +14,7 @@ from observability.store.escalation_models import OutboxMessage
 from observability.store.models import TimelineEvent
 from tests.api.conftest import alert, notification
 from tests.delivery.live import LiveService, live_service, wait_for
-from tests.delivery.test_slack_flow import ANNA, card, incident_channel, status_of, thread_texts
+from tests.delivery.test_slack_flow import ANNA, card, fired_card, incident_channel, status_of, thread_texts
 
 SHARED = "alerts-platform"  # the platform-warning policy's channel in incident/escalation.yml
 STORM = 5
@@ -95,9 +95,7 @@ def test_a_rate_limited_channel_waits_while_another_channel_is_served(
 def test_add_note_opens_a_modal_whose_submission_adds_the_note(
     svc: LiveService, fake_slack: FakeSlack
 ) -> None:
-    incident_id = svc.fire("g1")
-    channel = incident_channel(fake_slack, incident_id)["id"]
-    posted = card(fake_slack, channel)
+    _incident_id, channel, posted = fired_card(svc, fake_slack)
     fake_slack.send_action("incident_note", user_id=ANNA, channel_id=channel, message_ts=posted["ts"])
     wait_for(fake_slack.views, "the modal")
     answer = fake_slack.submit_view({"note": {"text": "rolled back 1.4.2"}}, user_id=ANNA)
@@ -110,9 +108,7 @@ def test_add_note_opens_a_modal_whose_submission_adds_the_note(
 def test_escalate_pages_the_next_step_with_one_thread_message(
     svc: LiveService, fake_slack: FakeSlack
 ) -> None:
-    incident_id = svc.fire("g1")
-    channel = incident_channel(fake_slack, incident_id)["id"]
-    posted = card(fake_slack, channel)
+    incident_id, channel, posted = fired_card(svc, fake_slack)
     wait_for(lambda: len(thread_texts(fake_slack, channel, posted["ts"])) == 1, "the first step's line")
     fake_slack.send_action("incident_escalate", user_id=ANNA, channel_id=channel, message_ts=posted["ts"])
     lines = wait_for(

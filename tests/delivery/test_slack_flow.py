@@ -45,6 +45,13 @@ def card(fake: FakeSlack, channel: str) -> dict[str, Any]:
     return dict(wait_for(found, f"the card in {channel}"))
 
 
+def fired_card(svc: LiveService, fake: FakeSlack, group: str = "g1") -> tuple[int, str, dict[str, Any]]:
+    """Fire `group`; its incident id, the id of the incident's channel, and the card posted there."""
+    incident_id = svc.fire(group)
+    channel = incident_channel(fake, incident_id)["id"]
+    return incident_id, channel, card(fake, channel)
+
+
 def thread_texts(fake: FakeSlack, channel: str, card_ts: str) -> list[str]:
     return [m["text"] for m in fake.messages(channel) if m.get("thread_ts") == card_ts and m["ts"] != card_ts]
 
@@ -84,9 +91,7 @@ def test_a_critical_incident_gets_its_channel_topic_card_and_a_thread_line_menti
 def test_the_acknowledge_button_acknowledges_and_edits_the_card_in_place(
     svc: LiveService, fake_slack: FakeSlack
 ) -> None:
-    incident_id = svc.fire("g1")
-    channel = incident_channel(fake_slack, incident_id)["id"]
-    posted = card(fake_slack, channel)
+    incident_id, channel, posted = fired_card(svc, fake_slack)
     answer = fake_slack.send_action("incident_ack", user_id=ANNA, channel_id=channel, message_ts=posted["ts"])
     assert answer["status"] == 200
     assert status_of(svc, incident_id) == "acknowledged"
